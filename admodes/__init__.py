@@ -1,0 +1,42 @@
+"""admodes: automatic differentiation of plain NumPy code in two modes.
+
+Forward mode pushes tangents through dual numbers (``admodes.forward``); reverse
+mode records a tape and sweeps it backwards (``admodes.reverse``). Both read their
+derivative rules from one primitive table (``admodes.core`` and ``admodes.ops``), and
+the API (``admodes.api``) puts them behind the functions below.
+
+>>> import numpy as np, admodes as ad
+>>> f = lambda a, b, c: (a + b) * (b + c)
+>>> ad.grad(f, argnums=(0, 1, 2))(-1.0, 3.0, 4.0)
+(array(7.), array(9.), array(2.))
+"""
+
+from . import numpy_api as _numpy_api  # installs NumPy's protocols on traced values
+from .api import (
+    ModeChoice,
+    choose_mode,
+    grad,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    value_and_grad,
+    vjp,
+)
+from .core import PRIMITIVES, AdmodesError
+from .cost import OpCounter, count_ops
+from .forward import Dual
+from .reverse import Node, Tape
+from .tree import tree_flatten, tree_map, tree_unflatten
+
+supported_functions = _numpy_api.supported_functions
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "grad", "value_and_grad", "jvp", "vjp", "jacobian", "jacfwd", "jacrev", "hessian", "hvp",
+    "choose_mode", "ModeChoice", "count_ops", "OpCounter", "AdmodesError", "PRIMITIVES",
+    "Dual", "Node", "Tape", "tree_flatten", "tree_unflatten", "tree_map", "supported_functions",
+]

@@ -1,0 +1,268 @@
+"""The primitive table, traced values, and dispatch by level.
+
+Everything admodes differentiates is built from *primitives*: small NumPy operations
+(``mul``, ``sin``, ``sum``, ``matmul``, ``getitem`` ...) that each carry
+
+- ``impl``: the NumPy function that computes the value;
+- a JVP rule per argument (forward mode: push a tangent through the op);
+- a VJP rule per argument (reverse mode: pull a cotangent back through the op);
+- a flop estimate, used by the cost accounting of the experiments.
+
+Both engines read the same table (``PRIMITIVES``), and every rule is written with
+primitives again, so a rule applied to traced values is itself traced: that is why
+derivatives of derivatives (Hessians, nesting) need no extra code.
+
+Levels
+------
+Each call of a derivative transformation (``jvp``, ``vjp``, ``grad`` ...) opens a new
+*trace* with a fresh, larger level number. A traced value (a ``Tracer``) belongs to
+exactly one trace. When a primitive is applied, ``bind`` finds the argument with the
+highest level and hands the operation to that trace; the trace unwraps its own
+tracers, re-binds the primitive on the unwrapped values (so lower levels see the
+operation too), and wraps the result. Values of other traces are constants to it.
+Because every call has its own level, a tangent of one call can never be mistaken
+for a tangent of another (no "perturbation confusion", Siskind & Pearlmutter 2008).
+
+Batch of directions
+-------------------
+A tangent (forward) or cotangent (reverse) may carry ``nb`` leading *batch* axes
+(0 or 1) of independent directions: a tangent of a primal of shape ``S`` has shape
+``B + S``. Every rule receives ``nb`` and keeps the batch axes in front, which lets a
+whole Jacobian go through one vectorised sweep.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+__all__ = [
+    "Primitive",
+    "PRIMITIVES",
+    "Tracer",
+    "Trace",
+    "bind",
+    "concrete",
+    "shape_of",
+    "new_level",
+    "AdmodesError",
+]
+
+
+class AdmodesError(TypeError):
+    """A value or a call that admodes cannot differentiate; the message says why and what to do."""
+
+
+# --------------------------------------------------------------------------------------
+# The primitive table
+# --------------------------------------------------------------------------------------
+
+PRIMITIVES: dict[str, "Primitive"] = {}
+
+
+def _default_flops(out, args, params):
+    return int(np.size(out))
+
+
+class Primitive:
+    """One differentiable NumPy operation and its derivative rules.
+
+    ``jvps[i](t, nb, out, *args, **params)`` returns the tangent contribution of
+    argument ``i`` (shape ``B + out.shape``), or ``None`` for a zero contribution.
+    ``vjps[i](g, nb, out, *args, **params)`` returns the cotangent of argument ``i``
+    (shape ``B + args[i].shape``), or ``None``.
+
+    ``saves`` says which values the reverse tape must keep for the VJP rules:
+    ``"args"``, ``"out"``, ``"both"`` or ``"none"`` (the rules then see only shapes and
+    dtypes). Keeping just what the rules need keeps the tape small.
+    """
+
+    __slots__ = ("name", "impl", "jvps", "vjps", "jvp", "flops", "saves", "__weakref__")
+
+    def __init__(self, name, impl, *, flops=_default_flops, saves="both"):
+        if name in PRIMITIVES:
+            raise ValueError(f"primitive {name!r} is defined twice")
+        self.name = name
+        self.impl = impl
+        self.jvps = None
+        self.vjps = None
+        self.jvp = None  # optional whole-op JVP rule: jvp(tangents, nb, out, *args, **params)
+        self.flops = flops
+        self.saves = saves
+        PRIMITIVES[name] = self
+
+    def __call__(self, *args, **params):
+        return bind(self, args, params)
+
+    def __repr__(self):
+        return f"<primitive {self.name}>"
+
+    def defjvp(self, *rules):
+        """Register one JVP rule per positional argument (``None``: not differentiable)."""
+        self.jvps = rules
+        return self
+
+    def defvjp(self, *rules):
+        """Register one VJP rule per positional argument (``None``: not differentiable)."""
+        self.vjps = rules
+        return self
+
+    def missing_rule(self, kind):
+        return NotImplementedError(
+            f"Differentiation rule for '{self.name}' not implemented ({kind}). "
+            "Give the enclosing function its own rule with ad.custom_jvp / ad.custom_vjp, "
+            "or open an issue."
+        )
+
+
+# --------------------------------------------------------------------------------------
+# Traces and traced values
+# --------------------------------------------------------------------------------------
+
+_level_counter = itertools.count(1)
+
+
+def new_level() -> int:
+    """A fresh level number, larger than every level handed out before."""
+    return next(_level_counter)
+
+
+class Trace:
+    """One active derivative call. Subclasses implement ``process``."""
+
+    __slots__ = ("level",)
+
+    def __init__(self):
+        self.level = new_level()
+
+    def process(self, prim, args, params):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Tracer:
+    """A value being traced by some derivative call; looks like an ndarray to user code.
+
+    Subclasses (``Dual`` in forward mode, ``Node`` in reverse mode) store the primal
+    value; arithmetic, ``np.*`` ufuncs and ``np.*`` functions are routed to
+    primitives through Python's operators and NumPy's protocols (NEP 13 / NEP 18),
+    which are installed by ``admodes.numpy_api``.
+    """
+
+    __slots__ = ("_trace", "primal")
+    __array_priority__ = 1000
+
+    # shape-like attributes read the primal value
+    @property
+    def shape(self):
+        return shape_of(self.primal)
+
+    @property
+    def ndim(self):
+        return len(shape_of(self.primal))
+
+    @property
+    def size(self):
+        return int(np.prod(shape_of(self.primal), dtype=np.int64))
+
+    @property
+    def dtype(self):
+        return np.result_type(concrete(self.primal))
+
+    def __len__(self):
+        shape = self.shape
+        if not shape:
+            raise TypeError("len() of a 0-d traced value")
+        return shape[0]
+
+    def __bool__(self):
+        return bool(concrete(self))
+
+    def __array__(self, dtype=None, copy=None):
+        raise AdmodesError(
+            "A traced value escaped into raw NumPy (np.asarray/np.array or a C routine asked "
+            "for its data). Derivatives cannot flow through that conversion. Remove the "
+            "np.asarray/np.array call on values you differentiate (use np.stack to build "
+            "an array from several traced values), or compute the value outside the "
+            "differentiated function."
+        )
+
+    def _scalar_escape(self, kind):
+        raise AdmodesError(
+            f"{kind}() of a traced value would drop its derivative. Keep it an array "
+            "(e.g. use x itself or x[()] instead of float(x)), or, if the number is only "
+            "used for control flow, compare the traced value directly (x > 0 works)."
+        )
+
+    def __float__(self):
+        self._scalar_escape("float")
+
+    def __int__(self):
+        self._scalar_escape("int")
+
+    def __complex__(self):
+        self._scalar_escape("complex")
+
+    def __index__(self):
+        self._scalar_escape("index")
+
+    def __iter__(self):
+        shape = self.shape
+        if not shape:
+            raise TypeError("iteration over a 0-d traced value")
+        return (self[i] for i in range(shape[0]))
+
+    def __setitem__(self, key, value):
+        raise AdmodesError(
+            "In-place assignment x[...] = v is not supported on traced values: the old "
+            "value may already be needed by a derivative. Build the new array instead, "
+            "e.g. with np.where(mask, v, x) or np.concatenate."
+        )
+
+    def __hash__(self):
+        return id(self)
+
+
+def shape_of(x) -> tuple:
+    """The shape of an array, a NumPy or Python scalar, a tracer, or a tape's ShapeDtype."""
+    shape = getattr(x, "shape", None)
+    return tuple(shape) if shape is not None else np.shape(x)
+
+
+def concrete(x):
+    """The plain NumPy value under any number of tracer layers."""
+    while isinstance(x, Tracer):
+        x = x.primal
+    return x
+
+
+# --------------------------------------------------------------------------------------
+# Dispatch
+# --------------------------------------------------------------------------------------
+
+# The op counter of admodes.cost, or None. A module global keeps the check in the hot
+# path to one load and one comparison.
+_counter = None
+
+
+def set_counter(counter):
+    global _counter
+    previous, _counter = _counter, counter
+    return previous
+
+
+def bind(prim: Primitive, args, params):
+    """Apply ``prim`` to ``args``: on plain values run NumPy, else hand it to the top trace."""
+    top = None
+    level = 0
+    for a in args:
+        if isinstance(a, Tracer):
+            lv = a._trace.level
+            if lv > level:
+                top, level = a._trace, lv
+    if top is None:
+        out = prim.impl(*args, **params)
+        if _counter is not None:
+            _counter.record(prim, out, args, params)
+        return out
+    return top.process(prim, args, params)

@@ -1,0 +1,123 @@
+"""Indexing primitives: ``x[index]`` (gather) and its adjoint, scatter-add.
+
+Reading ``x[index]`` copies some entries; its adjoint adds the cotangent back into a
+zero array at the same places. With advanced (integer array) indexing an entry may
+be read several times, so the adjoint must *add* (``np.add.at``), not assign.
+
+The index is a static parameter of the primitive, normalised once by
+``normalize_index`` (boolean masks become integer arrays). A leading batch axis of
+directions is indexed with a full slice; NumPy moves the advanced-index dimensions
+to the front when advanced indices are separated by a slice, so ``batched_index``
+also says where the batch axis lands and the rules move it back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import AdmodesError, Primitive
+
+__all__ = ["getitem", "scatter_add", "normalize_index", "batched_index"]
+
+
+def normalize_index(index, ndim):
+    """A tuple index with boolean masks replaced by integer arrays; tracers refused."""
+    from ..core import Tracer
+
+    if not isinstance(index, tuple):
+        index = (index,)
+    out = []
+    for item in index:
+        if isinstance(item, Tracer):
+            raise AdmodesError(
+                "An index computed from a traced value cannot be differentiated through. "
+                "Use an integer or boolean array computed from plain values, or np.where."
+            )
+        if isinstance(item, list):
+            item = np.asarray(item)
+        if isinstance(item, np.ndarray) and item.dtype == bool:
+            out.extend(np.nonzero(item))
+        elif isinstance(item, np.ndarray) and not np.issubdtype(item.dtype, np.integer):
+            raise IndexError(f"arrays used as indices must be of integer or boolean type, got {item.dtype}")
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+def _advanced_layout(index):
+    """(ndim of the advanced-index block, whether NumPy moves that block to the front)."""
+    arrays = [i for i, item in enumerate(index) if isinstance(item, np.ndarray)]
+    if not arrays:
+        return 0, False
+    advanced = [
+        i for i, item in enumerate(index) if isinstance(item, np.ndarray | int | np.integer)
+    ]
+    adv_ndim = len(np.broadcast_shapes(*(np.shape(index[i]) for i in advanced)))
+    contiguous = advanced == list(range(advanced[0], advanced[-1] + 1))
+    return adv_ndim, not contiguous
+
+
+def batched_index(index, nb):
+    """The index for a value with ``nb`` batch axes in front, and where those axes end up.
+
+    Returns ``(index, position)``: after indexing, the batch axes start at ``position``
+    (0 unless NumPy moved an advanced-index block in front of them).
+    """
+    if nb == 0:
+        return index, 0
+    adv_ndim, moved = _advanced_layout(index)
+    return (slice(None),) * nb + index, (adv_ndim if moved else 0)
+
+
+def _getitem_impl(x, index):
+    return x[index]
+
+
+def _getitem_vjp(g, nb, out, x, index):
+    return scatter_add(g, index=index, shape=tuple(g.shape[:nb]) + tuple(x.shape), nb=nb)
+
+
+getitem = Primitive("getitem", _getitem_impl, flops=lambda out, args, params: 0, saves="none")
+getitem.defjvp(lambda t, nb, out, x, index: getitem_batched(t, index, nb))
+getitem.defvjp(_getitem_vjp)
+
+
+def _scatter_add_impl(g, index, shape, nb):
+    dtype = getattr(g, "dtype", None) or np.result_type(g)
+    out = np.zeros(shape, dtype=dtype)
+    bindex, position = batched_index(index, nb)
+    if position:
+        g = np.moveaxis(g, tuple(range(nb)), tuple(range(position, position + nb)))
+    if any(isinstance(item, np.ndarray) for item in index):
+        np.add.at(out, bindex, g)
+    else:
+        out[bindex] = g  # basic indexing reads each entry at most once
+    return out
+
+
+def _scatter_add_jvp(t, nb_outer, out, g, index, shape, nb):
+    # linear in g; the outer directions become extra batch axes in front of the inner ones
+    return scatter_add(t, index=index, shape=tuple(t.shape[:nb_outer]) + tuple(shape), nb=nb + nb_outer)
+
+
+def _scatter_add_vjp(c, nb_outer, out, g, index, shape, nb):
+    return getitem_batched(c, index, nb + nb_outer)
+
+
+def getitem_batched(value, index, nb):
+    """``value[index]`` on the axes after ``nb`` batch axes, batch axes kept in front."""
+    bindex, position = batched_index(index, nb)
+    r = getitem(value, index=bindex)
+    if position:
+        from .shape import transpose
+
+        axes = list(range(r.ndim))
+        batch = axes[position : position + nb]
+        del axes[position : position + nb]
+        r = transpose(r, axes=tuple(batch + axes))
+    return r
+
+
+scatter_add = Primitive("scatter_add", _scatter_add_impl, saves="none")
+scatter_add.defjvp(_scatter_add_jvp)
+scatter_add.defvjp(_scatter_add_vjp)

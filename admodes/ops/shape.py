@@ -1,0 +1,179 @@
+"""Shape primitives: reshape, transpose, broadcast_to, concatenate, astype.
+
+These are linear maps, so each rule applies the same kind of map to the tangent
+(forward) or its adjoint map to the cotangent (reverse). They are also the tools the
+other families use to keep a batch of directions in front (``align``, ``fit``,
+``unbroadcast``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import Primitive, shape_of
+
+__all__ = [
+    "reshape",
+    "transpose",
+    "broadcast_to",
+    "concatenate",
+    "astype",
+    "align",
+    "fit",
+    "unbroadcast",
+    "shift_axes",
+    "batch_shape",
+    "zeros_like_batched",
+]
+
+
+def _zero_flops(out, args, params):
+    return 0
+
+
+# ---------------------------------------------------------------- batch helpers
+
+
+def batch_shape(value, nb):
+    """The leading ``nb`` axes of a tangent or cotangent: the directions it carries."""
+    return tuple(value.shape[:nb])
+
+
+def shift_axes(axes, nb):
+    """Axis numbers of a primal, as seen in a (co)tangent with ``nb`` batch axes in front."""
+    return tuple(a + nb for a in axes)
+
+
+def align(t, nb, ndim):
+    """Insert size-1 axes after the batch axes so ``t`` broadcasts like a primal of ``ndim`` axes.
+
+    NumPy aligns shapes from the right; a tangent of a primal with fewer axes than the
+    result would otherwise line its batch axis up against a primal axis.
+    """
+    missing = ndim - (len(shape_of(t)) - nb)
+    if nb == 0 or missing <= 0:
+        return t
+    shape = t.shape
+    return reshape(t, shape=shape[:nb] + (1,) * missing + shape[nb:])
+
+
+def fit(t, nb, out):
+    """Broadcast a tangent contribution to the full ``B + out.shape``."""
+    target = tuple(t.shape[:nb]) + shape_of(out)
+    if tuple(t.shape) == target:
+        return t
+    return broadcast_to(align(t, nb, len(target) - nb), shape=target)
+
+
+def unbroadcast(g, nb, shape):
+    """Sum a cotangent of a broadcast result back to ``B + shape`` (the adjoint of broadcasting)."""
+    from .reductions import sum_
+
+    gshape = tuple(g.shape)
+    shape = tuple(shape)
+    target = gshape[:nb] + shape
+    if gshape == target:
+        return g
+    lead = len(gshape) - nb - len(shape)
+    axes = list(range(nb, nb + lead))
+    for i, s in enumerate(shape):
+        if s == 1 and gshape[nb + lead + i] != 1:
+            axes.append(nb + lead + i)
+    if axes:
+        g = sum_(g, axis=tuple(axes), keepdims=True)
+    return reshape(g, shape=target)
+
+
+def zeros_like_batched(batch, value):
+    """A zero (co)tangent with batch axes ``batch`` for a primal like ``value``."""
+    dtype = getattr(value, "dtype", None) or np.result_type(value)
+    return np.zeros(tuple(batch) + shape_of(value), dtype=dtype)
+
+
+# ---------------------------------------------------------------- reshape
+
+
+reshape = Primitive("reshape", lambda x, shape: np.reshape(x, shape), flops=_zero_flops, saves="none")
+reshape.defjvp(lambda t, nb, out, x, shape: reshape(t, shape=t.shape[:nb] + tuple(shape)))
+reshape.defvjp(lambda g, nb, out, x, shape: reshape(g, shape=g.shape[:nb] + tuple(x.shape)))
+
+
+# ---------------------------------------------------------------- transpose
+
+
+def _batched_axes(axes, nb):
+    return tuple(range(nb)) + shift_axes(axes, nb)
+
+
+transpose = Primitive("transpose", lambda x, axes: np.transpose(x, axes), flops=_zero_flops, saves="none")
+transpose.defjvp(lambda t, nb, out, x, axes: transpose(t, axes=_batched_axes(axes, nb)))
+transpose.defvjp(
+    lambda g, nb, out, x, axes: transpose(g, axes=_batched_axes(tuple(np.argsort(axes)), nb))
+)
+
+
+# ---------------------------------------------------------------- broadcast_to
+
+
+broadcast_to = Primitive(
+    "broadcast_to", lambda x, shape: np.broadcast_to(x, shape), flops=_zero_flops, saves="none"
+)
+broadcast_to.defjvp(
+    lambda t, nb, out, x, shape: broadcast_to(align(t, nb, len(shape)), shape=t.shape[:nb] + tuple(shape))
+)
+broadcast_to.defvjp(lambda g, nb, out, x, shape: unbroadcast(g, nb, x.shape))
+
+
+# ---------------------------------------------------------------- concatenate
+
+
+def _concatenate_impl(*xs, axis):
+    return np.concatenate(xs, axis=axis)
+
+
+def _concatenate_jvp(tangents, nb, out, *xs, axis):
+    batch = None
+    for t in tangents:
+        if t is not None:
+            batch = batch_shape(t, nb)
+            break
+    if batch is None:
+        return None
+    parts = [zeros_like_batched(batch, x) if t is None else t for t, x in zip(tangents, xs)]
+    return concatenate(*parts, axis=axis + nb)
+
+
+def _concatenate_vjp_rule(j):
+    def rule(g, nb, out, *xs, axis):
+        start = sum(x.shape[axis] for x in xs[:j])
+        stop = start + xs[j].shape[axis]
+        from .indexing import getitem
+
+        index = (slice(None),) * (axis + nb) + (slice(start, stop),)
+        return getitem(g, index=index)
+
+    return rule
+
+
+class _ConcatenateRules(tuple):
+    """Rule ``j`` of a variadic primitive, made on demand (one per argument position)."""
+
+    def __getitem__(self, j):
+        return _concatenate_vjp_rule(j)
+
+    def __len__(self):
+        return 1 << 30
+
+
+concatenate = Primitive("concatenate", _concatenate_impl, flops=_zero_flops, saves="none")
+concatenate.jvp = _concatenate_jvp
+concatenate.defvjp()
+concatenate.vjps = _ConcatenateRules()
+
+
+# ---------------------------------------------------------------- astype (between float dtypes)
+
+
+astype = Primitive("astype", lambda x, dtype: np.asarray(x).astype(dtype), saves="none")
+astype.defjvp(lambda t, nb, out, x, dtype: astype(t, dtype=dtype))
+astype.defvjp(lambda g, nb, out, x, dtype: astype(g, dtype=x.dtype))

@@ -1,0 +1,179 @@
+"""Reverse mode: a tape (Wengert list) and a backward sweep.
+
+During the forward pass every primitive applied to a traced value is appended to the
+tape, in execution order, with the values its VJP rules need (and nothing more:
+see ``Primitive.saves``). The backward sweep then walks the tape once, from the last
+entry to the first. Each entry that received an adjoint (a cotangent) passes it to
+its inputs through its VJP rules; where a value fed several operations, the
+contributions are summed ("gradients add at branches"). The tape is already in
+execution order, so no graph search is needed.
+
+One sweep yields the derivative of one output (or, with ``nb = 1``, of k output
+directions at once) with respect to every recorded value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .core import Trace, Tracer, bind, concrete
+from .ops.elementwise import add as _add
+
+__all__ = ["Node", "Tape", "ReverseTrace", "ShapeDtype"]
+
+
+class ShapeDtype:
+    """What the tape keeps of a value whose contents no VJP rule reads: its shape and dtype."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, value):
+        self.shape = getattr(value, "shape", ())
+        self.dtype = getattr(value, "dtype", None) or np.result_type(value)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __repr__(self):
+        return f"ShapeDtype({self.shape}, {self.dtype})"
+
+
+class Tape:
+    """The recorded operations of one reverse-mode call, in execution order.
+
+    Entry ``i`` is ``(prim, params, parents, args, out)``: ``parents[j]`` is the tape
+    index of argument ``j`` (``-1`` for a constant); ``args`` and ``out`` are the
+    values kept for the VJP rules. Inputs are entries with ``prim`` ``None``.
+    """
+
+    __slots__ = ("entries",)
+
+    def __init__(self):
+        self.entries = []
+
+    def __len__(self):
+        return len(self.entries)
+
+    def nbytes(self) -> int:
+        """Bytes of array data the tape keeps alive (each array counted once)."""
+        seen = set()
+        total = 0
+        for prim, params, parents, args, out in self.entries:
+            if prim is None:
+                continue
+            for value in (*args, out):
+                value = concrete(value)
+                if isinstance(value, np.ndarray | np.generic) and id(value) not in seen:
+                    seen.add(id(value))
+                    total += value.nbytes
+        return total
+
+    def operations(self) -> int:
+        """Number of primitive operations recorded (inputs excluded)."""
+        return sum(1 for e in self.entries if e[0] is not None)
+
+
+def _keep(value):
+    return ShapeDtype(value)
+
+
+class ReverseTrace(Trace):
+    """One reverse-mode derivative call: records onto its tape, then sweeps it backwards."""
+
+    __slots__ = ("tape",)
+
+    def __init__(self):
+        super().__init__()
+        self.tape = Tape()
+
+    def new_input(self, value):
+        entries = self.tape.entries
+        entries.append((None, None, (), (), _keep(value)))
+        return Node(self, value, len(entries) - 1)
+
+    def process(self, prim, args, params):
+        primals = []
+        parents = []
+        for a in args:
+            if type(a) is Node and a._trace is self:
+                primals.append(a.primal)
+                parents.append(a.index)
+            else:
+                primals.append(a)
+                parents.append(-1)
+        out = bind(prim, primals, params)
+        if prim.vjps is None:
+            raise prim.missing_rule("VJP")
+        saves = prim.saves
+        if saves == "both":
+            kept_args, kept_out = primals, out
+        elif saves == "args":
+            kept_args, kept_out = primals, _keep(out)
+        elif saves == "out":
+            kept_args, kept_out = [_keep_arg(a, p) for a, p in zip(primals, parents)], out
+        else:
+            kept_args, kept_out = [_keep(a) for a in primals], _keep(out)
+        entries = self.tape.entries
+        entries.append((prim, params, parents, kept_args, kept_out))
+        return Node(self, out, len(entries) - 1)
+
+    def backward(self, seeds, inputs, nb):
+        """Sweep the tape backwards.
+
+        ``seeds`` maps tape indices of outputs to their cotangents (shape ``B + out.shape``);
+        returns the adjoints of the tape indices in ``inputs`` (``None`` where zero).
+        """
+        entries = self.tape.entries
+        adjoint = [None] * len(entries)
+        keep = set(inputs)
+        start = -1
+        for index, cotangent in seeds:
+            adjoint[index] = cotangent if adjoint[index] is None else _add(adjoint[index], cotangent)
+            start = max(start, index)
+        for i in range(start, -1, -1):
+            g = adjoint[i]
+            if g is None:
+                continue
+            prim, params, parents, args, out = entries[i]
+            if prim is None:
+                continue
+            rules = prim.vjps
+            for j, p in enumerate(parents):
+                if p < 0:
+                    continue
+                rule = rules[j] if j < len(rules) else rules[-1]
+                if rule is None:
+                    raise prim.missing_rule(f"VJP of argument {j}")
+                c = rule(g, nb, out, *args, **params)
+                if c is None:
+                    continue
+                adjoint[p] = c if adjoint[p] is None else _add(adjoint[p], c)
+            if i not in keep:
+                adjoint[i] = None  # free memory as the sweep goes
+        return [adjoint[i] for i in inputs]
+
+
+def _keep_arg(value, parent):
+    # Constants (parent < 0) are kept whole: the rule of the other argument may need them
+    # (e.g. the VJP of x in x * c needs c). Traced arguments keep only shape and dtype.
+    return value if parent < 0 else _keep(value)
+
+
+class Node(Tracer):
+    """A value recorded on the tape of one reverse-mode call."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, trace, primal, index):
+        self._trace = trace
+        self.primal = primal
+        self.index = index
+
+    def __repr__(self):
+        return f"Node(primal={self.primal!r}, index={self.index})"
+
