@@ -1,0 +1,162 @@
+"""Checks shared by the op-family spec tables: admodes against JAX (x64), finite differences,
+forward against reverse, a batch of directions, float32, and second order.
+
+A spec's function takes the array module first, ``fun(xp, *args)``, so the same text runs
+on NumPy (through admodes) and on ``jax.numpy`` (the oracle).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import admodes as ad
+
+jax.config.update("jax_enable_x64", True)
+
+
+@dataclass
+class OpSpec:
+    """One row of a spec table: a function of ``xp`` and arrays, the shapes to draw, the domain."""
+
+    name: str
+    fun: Callable
+    shapes: tuple  # one shape per argument
+    domain: tuple = (-2.0, 2.0)  # values drawn uniformly from this interval
+    order: int = 2  # highest derivative order checked
+    draw: Callable | None = None  # custom sampler: rng -> tuple of arrays
+    rtol: float = 1e-7
+    atol: float = 1e-9
+    fd: bool = True  # compare with central finite differences (off for kinks, e.g. max ties)
+    extra: dict = field(default_factory=dict)
+
+    def __str__(self):
+        return self.name
+
+
+def draw_args(spec: OpSpec, rng, dtype=np.float64):
+    if spec.draw is not None:
+        return tuple(np.asarray(a, dtype=dtype) for a in spec.draw(rng))
+    lo, hi = spec.domain
+    return tuple(rng.uniform(lo, hi, size=s).astype(dtype) for s in spec.shapes)
+
+
+def np_fun(spec):
+    return lambda *args: spec.fun(np, *args)
+
+
+def jax_fun(spec):
+    return lambda *args: spec.fun(jnp, *args)
+
+
+def assert_close(actual, expected, rtol, atol, what):
+    actual = np.asarray(actual)
+    expected = np.asarray(expected)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
+
+
+def _random_like(rng, arrays):
+    return tuple(rng.standard_normal(np.shape(a)).astype(np.asarray(a).dtype) for a in arrays)
+
+
+def check_values(spec, args):
+    assert_close(np_fun(spec)(*args), jax_fun(spec)(*args), spec.rtol, spec.atol, f"{spec}: value")
+
+
+def check_jvp(spec, args, rng):
+    tangents = _random_like(rng, args)
+    out, t_out = ad.jvp(np_fun(spec), args, tangents)
+    j_out, j_t = jax.jvp(jax_fun(spec), args, tangents)
+    assert_close(out, j_out, spec.rtol, spec.atol, f"{spec}: jvp primal")
+    assert_close(t_out, j_t, spec.rtol, spec.atol, f"{spec}: jvp tangent")
+
+
+def check_vjp(spec, args, rng):
+    out, vjp_fun = ad.vjp(np_fun(spec), *args)
+    cot = rng.standard_normal(np.shape(out))
+    cots = vjp_fun(cot)
+    _, j_vjp = jax.vjp(jax_fun(spec), *args)
+    for i, (c, jc) in enumerate(zip(cots, j_vjp(jnp.asarray(cot)))):
+        assert_close(c, jc, spec.rtol, spec.atol, f"{spec}: vjp of argument {i}")
+
+
+def check_jacobians(spec, args):
+    argnums = tuple(range(len(args)))
+    expected = jax.jacrev(jax_fun(spec), argnums=argnums)(*args)
+    for mode in ("forward", "reverse"):
+        for chunk in (None, 1, 2):
+            got = ad.jacobian(np_fun(spec), argnums=argnums, mode=mode, chunk=chunk)(*args)
+            for i, (g, e) in enumerate(zip(got, expected)):
+                assert_close(g, e, spec.rtol, spec.atol, f"{spec}: {mode} jacobian (chunk={chunk}) arg {i}")
+
+
+def check_finite_differences(spec, args, rng, eps=1e-6):
+    tangents = _random_like(rng, args)
+    f = np_fun(spec)
+    plus = f(*(a + eps * t for a, t in zip(args, tangents)))
+    minus = f(*(a - eps * t for a, t in zip(args, tangents)))
+    fd = (np.asarray(plus) - np.asarray(minus)) / (2 * eps)
+    _, t_out = ad.jvp(f, args, tangents)
+    scale = max(1.0, float(np.max(np.abs(fd))) if np.size(fd) else 1.0)
+    assert_close(t_out, fd, 1e-5, 1e-5 * scale, f"{spec}: jvp vs central differences")
+
+
+def _scalarized(spec, xp, weights):
+    return lambda *args: xp.sum(spec.fun(xp, *args) * weights)
+
+
+def check_second_order(spec, args, rng):
+    """Hessian of a random weighting of the outputs: all four nestings against jax.hessian."""
+    out = np_fun(spec)(*args)
+    weights = rng.standard_normal(np.shape(out))
+    g_np = _scalarized(spec, np, weights)
+    g_jax = _scalarized(spec, jnp, jnp.asarray(weights))
+    argnums = tuple(range(len(args)))
+    expected = jax.hessian(g_jax, argnums=argnums)(*args)
+    nestings = {
+        "hessian (fwd-over-rev)": ad.hessian(g_np, argnums),
+        "fwd-over-fwd": ad.jacfwd(ad.jacfwd(g_np, argnums), argnums),
+        "rev-over-fwd": ad.jacrev(ad.jacfwd(g_np, argnums), argnums),
+        "rev-over-rev": ad.jacrev(ad.jacrev(g_np, argnums), argnums),
+    }
+    rtol, atol = max(spec.rtol, 1e-6), max(spec.atol, 1e-8)
+    for label, h in nestings.items():
+        got = h(*args)
+        for i in argnums:
+            for j in argnums:
+                assert_close(got[i][j], expected[i][j], rtol, atol, f"{spec}: {label} block ({i}, {j})")
+
+
+def check_float32(spec, rng):
+    args = draw_args(spec, rng, np.float32)
+    out, t_out = ad.jvp(np_fun(spec), args, _random_like(rng, args))
+    assert np.asarray(out).dtype == np.float32, f"{spec}: float32 primal became {np.asarray(out).dtype}"
+    assert np.asarray(t_out).dtype == np.float32, f"{spec}: float32 tangent became {np.asarray(t_out).dtype}"
+    out, vjp_fun = ad.vjp(np_fun(spec), *args)
+    for i, c in enumerate(vjp_fun(np.ones(np.shape(out), np.float32))):
+        assert np.asarray(c).dtype == np.float32, f"{spec}: float32 cotangent {i} became {np.asarray(c).dtype}"
+    args64 = tuple(a.astype(np.float64) for a in args)
+    expected = jax.jacrev(jax_fun(spec), argnums=tuple(range(len(args))))(*args64)
+    got = ad.jacobian(np_fun(spec), argnums=tuple(range(len(args))))(*args)
+    for g, e in zip(got, expected):
+        assert_close(g, e, 2e-3, 2e-3 * max(1.0, float(np.max(np.abs(e))) if np.size(e) else 1.0), f"{spec}: float32 jacobian")
+
+
+def check_all(spec: OpSpec, seed: int = 0):
+    """Every check of one spec row (the function the spec tables parametrise)."""
+    rng = np.random.default_rng(seed)
+    args = draw_args(spec, rng)
+    check_values(spec, args)
+    check_jvp(spec, args, rng)
+    check_vjp(spec, args, rng)
+    check_jacobians(spec, args)
+    if spec.fd:
+        check_finite_differences(spec, args, rng)
+    if spec.order >= 2:
+        check_second_order(spec, args, rng)
+    check_float32(spec, rng)
