@@ -25,8 +25,10 @@ from .api import (
     value_and_grad,
     vjp,
 )
+from .checking import check_grads
 from .core import PRIMITIVES, AdmodesError
 from .cost import OpCounter, count_ops
+from .custom import custom_jvp, custom_vjp
 from .forward import Dual
 from .reverse import Node, Tape
 from .tree import tree_flatten, tree_map, tree_unflatten
@@ -39,4 +41,5 @@ __all__ = [
     "grad", "value_and_grad", "jvp", "vjp", "jacobian", "jacfwd", "jacrev", "hessian", "hvp",
     "choose_mode", "ModeChoice", "count_ops", "OpCounter", "AdmodesError", "PRIMITIVES",
     "Dual", "Node", "Tape", "tree_flatten", "tree_unflatten", "tree_map", "supported_functions",
+    "custom_jvp", "custom_vjp", "check_grads",
 ]

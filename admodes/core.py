@@ -78,19 +78,21 @@ class Primitive:
     dtypes). Keeping just what the rules need keeps the tape small.
     """
 
-    __slots__ = ("name", "impl", "jvps", "vjps", "jvp", "flops", "saves", "__weakref__")
+    __slots__ = ("name", "impl", "jvps", "vjps", "jvp", "vjp", "flops", "saves", "__weakref__")
 
-    def __init__(self, name, impl, *, flops=_default_flops, saves="both"):
-        if name in PRIMITIVES:
+    def __init__(self, name, impl, *, flops=_default_flops, saves="both", register=True):
+        if register and name in PRIMITIVES:
             raise ValueError(f"primitive {name!r} is defined twice")
         self.name = name
         self.impl = impl
         self.jvps = None
         self.vjps = None
         self.jvp = None  # optional whole-op JVP rule: jvp(tangents, nb, out, *args, **params)
+        self.vjp = None  # optional whole-op VJP rule: vjp(g, nb, out, *args, **params) -> tuple
         self.flops = flops
         self.saves = saves
-        PRIMITIVES[name] = self
+        if register:  # user-defined rules (ad.custom_jvp / custom_vjp) stay out of the table
+            PRIMITIVES[name] = self
 
     def __call__(self, *args, **params):
         return bind(self, args, params)

@@ -107,7 +107,7 @@ class ReverseTrace(Trace):
                 primals.append(a)
                 parents.append(-1)
         out = bind(prim, primals, params)
-        if prim.vjps is None:
+        if prim.vjps is None and prim.vjp is None:
             raise prim.missing_rule("VJP")
         saves = prim.saves
         if saves == "both":
@@ -142,20 +142,31 @@ class ReverseTrace(Trace):
             prim, params, parents, args, out = entries[i]
             if prim is None:
                 continue
-            rules = prim.vjps
-            for j, p in enumerate(parents):
-                if p < 0:
-                    continue
-                rule = rules[j] if j < len(rules) else rules[-1]
-                if rule is None:
-                    raise prim.missing_rule(f"VJP of argument {j}")
-                c = rule(g, nb, out, *args, **params)
-                if c is None:
+            if prim.vjp is not None:  # one rule for all arguments at once
+                contributions = prim.vjp(g, nb, out, *args, **params)
+            else:
+                contributions = _per_argument(prim, parents, g, nb, out, args, params)
+            for p, c in zip(parents, contributions):
+                if p < 0 or c is None:
                     continue
                 adjoint[p] = c if adjoint[p] is None else _add(adjoint[p], c)
             if i not in keep:
                 adjoint[i] = None  # free memory as the sweep goes
         return [adjoint[i] for i in inputs]
+
+
+def _per_argument(prim, parents, g, nb, out, args, params):
+    rules = prim.vjps
+    contributions = []
+    for j, p in enumerate(parents):
+        if p < 0:
+            contributions.append(None)
+            continue
+        rule = rules[j]
+        if rule is None:
+            raise prim.missing_rule(f"VJP of argument {j}")
+        contributions.append(rule(g, nb, out, *args, **params))
+    return contributions
 
 
 def _keep_arg(value, parent):

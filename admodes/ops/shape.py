@@ -143,32 +143,22 @@ def _concatenate_jvp(tangents, nb, out, *xs, axis):
     return concatenate(*parts, axis=axis + nb)
 
 
-def _concatenate_vjp_rule(j):
-    def rule(g, nb, out, *xs, axis):
-        start = sum(x.shape[axis] for x in xs[:j])
-        stop = start + xs[j].shape[axis]
-        from .indexing import getitem
+def _concatenate_vjp(g, nb, out, *xs, axis):
+    """Each argument's cotangent is its slice of g along the concatenation axis."""
+    from .indexing import getitem
 
-        index = (slice(None),) * (axis + nb) + (slice(start, stop),)
-        return getitem(g, index=index)
-
-    return rule
-
-
-class _ConcatenateRules(tuple):
-    """Rule ``j`` of a variadic primitive, made on demand (one per argument position)."""
-
-    def __getitem__(self, j):
-        return _concatenate_vjp_rule(j)
-
-    def __len__(self):
-        return 1 << 30
+    cotangents = []
+    start = 0
+    for x in xs:
+        stop = start + x.shape[axis]
+        cotangents.append(getitem(g, index=(slice(None),) * (axis + nb) + (slice(start, stop),)))
+        start = stop
+    return cotangents
 
 
 concatenate = Primitive("concatenate", _concatenate_impl, flops=_zero_flops, saves="none")
 concatenate.jvp = _concatenate_jvp
-concatenate.defvjp()
-concatenate.vjps = _ConcatenateRules()
+concatenate.vjp = _concatenate_vjp
 
 
 # ---------------------------------------------------------------- astype (between float dtypes)
