@@ -335,7 +335,7 @@ def value_and_grad(fun: Callable, argnums=0, *, mode: str = "reverse", has_aux: 
                 raise AdmodesError("grad needs a function that returns a single scalar (use has_aux=True for extras).")
             value = out[0]
             _scalar_output(value, "grad")
-            gradient = inputs.unflatten([np.reshape(j, shape_of(x)) if not isinstance(j, Tracer) else j for j, x in zip(jac[0], inputs.leaves)])
+            gradient = inputs.unflatten([np.reshape(j, shape_of(x)) for j, x in zip(jac[0], inputs.leaves)])
         if isinstance(value, np.generic):
             value = np.asarray(value)
         return ((value, aux) if has_aux else value), gradient

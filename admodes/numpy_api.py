@@ -84,7 +84,7 @@ def _refuse_keywords(name, kwargs, allowed=()):
     for key, value in kwargs.items():
         if key in allowed:
             continue
-        if key == "out" and (value is None or value == (None,)):
+        if key == "out" and (value is None or (isinstance(value, tuple) and all(v is None for v in value))):
             continue
         if key == "where" and value is True:
             continue

@@ -70,7 +70,9 @@ div.defvjp(lambda g, nb, out, x, y: unbroadcast(div(g, y), nb, shape_of(x)),
 
 def _power_dx(out, x, y):
     """d(x**y)/dx = y * x**(y-1), and 0 where y == 0 (as JAX, so 0**0 has slope 0)."""
-    partial = mul(y, power(x, sub(y, 1)))
+    # y - 1 in Python for Python numbers, so the exponent stays a weak scalar (float32 stays float32)
+    y_minus_1 = y - 1 if isinstance(y, int | float) else sub(y, 1)
+    partial = mul(y, power(x, y_minus_1))
     yv = concrete(y)
     if np.ndim(yv) == 0:
         return partial if yv != 0 else None
