@@ -408,7 +408,7 @@ def _forward_jacobian(fun, inputs: _Inputs, chunk, has_aux=False, name="jacfwd")
     per_out = None
     for start, stop in _ranges(inputs.size, chunk):
         basis = _basis(start, stop, inputs.sizes, inputs.leaves)
-        if chunk == 1:  # the textbook sweep: one direction, no batch axis
+        if chunk == 1 and stop > start:  # the textbook sweep: one direction, no batch axis (none if n == 0)
             out, tangents, treedef, aux = _forward_sweep(fun, inputs, [b[0] for b in basis], 0, has_aux, name)
             tangents = [_expand0(t) for t in tangents]
         else:
@@ -444,7 +444,7 @@ def _reverse_jacobian(fun, inputs: _Inputs, chunk, recording=None, has_aux=False
     per_in = [[] for _ in inputs.leaves]
     for start, stop in _ranges(sum(out_sizes), chunk):
         basis = _basis(start, stop, out_sizes, [_float_like(p) for p in recording.primals])
-        if chunk == 1:
+        if chunk == 1 and stop > start:  # an empty output has no direction to sweep alone
             adjoints = recording.backward([b[0] for b in basis], 0)
             adjoints = [_expand0(a) for a in adjoints]
         else:

@@ -81,6 +81,10 @@ def _power_dx(out, x, y):
 
 def _power_dy(out, x, y):
     """d(x**y)/dy = log(x) * x**y, with log(0) replaced by 0 (JAX's convention)."""
+    if isinstance(x, int | float):
+        # a Python base (2.0 ** y): log(x) as a Python float, a weak scalar like x itself;
+        # np.log(2.0) would be a float64 NumPy scalar and turn a float32 y into float64
+        return mul(float(np.log(x)) if x != 0 else 0.0, out)
     xv = concrete(x)
     safe_x = select(xv == 0, 1, x) if np.any(xv == 0) else x
     return mul(log(safe_x), out)

@@ -1,0 +1,109 @@
+"""Spec table: elementwise primitives (ufuncs, operators, np.where, np.clip) against JAX.
+
+Each row runs every check of ``check_all``: values, JVP, VJP, forward and reverse
+Jacobians (one sweep, chunk 1, chunk 2), central differences, the four second-order
+nestings and float32. Broadcasting combinations, 0-d operands, size-1 and empty axes
+appear across the rows; domains keep each op away from its poles and branch points.
+"""
+
+import numpy as np
+import pytest
+
+from .harness import OpSpec, check_all
+
+POS = (0.5, 2.5)  # log, sqrt, fractional powers, divisors
+BROADCASTS = [((3,), (2, 3)), ((2, 1), (1, 3)), ((), (2, 3)), ((2, 3), ()), ((1,), (3,)), ((0, 3), (3,))]
+
+
+def _no_ties(rng):
+    """Two (2, 3) arrays whose entries differ by at least 0.1 (maximum/minimum off the kink)."""
+    x = rng.uniform(-2, 2, (2, 3))
+    y = x + rng.choice([-1, 1], (2, 3)) * rng.uniform(0.1, 1.0, (2, 3))
+    return x, y
+
+
+def _nonzero(rng, shape=(2, 3)):
+    return rng.choice([-1, 1], shape) * rng.uniform(0.5, 2.0, shape)
+
+
+def _binary_rows(name, fun, domain=(-2.0, 2.0)):
+    return [OpSpec(f"{name} {a}x{b}", fun, (a, b), domain=domain) for a, b in BROADCASTS]
+
+
+SPECS = [
+    # ---- + - * / as operators, with broadcasting, 0-d and empty operands
+    *_binary_rows("x+y", lambda xp, x, y: x + y),
+    *_binary_rows("x-y", lambda xp, x, y: x - y),
+    *_binary_rows("x*y", lambda xp, x, y: x * y),
+    *_binary_rows("x/y", lambda xp, x, y: x / y, domain=POS),
+    OpSpec("x/y signed", lambda xp, x, y: x / y, ((2, 3), (2, 3)), draw=lambda rng: (_nonzero(rng), _nonzero(rng))),
+    # ---- the same ufuncs called by name, and with Python scalars on either side
+    OpSpec("np.add", lambda xp, x, y: xp.add(x, y), ((2, 3), (3,))),
+    OpSpec("np.subtract", lambda xp, x, y: xp.subtract(x, y), ((2, 1), (3,))),
+    OpSpec("np.multiply", lambda xp, x, y: xp.multiply(x, y), ((3,), (2, 1))),
+    OpSpec("np.divide", lambda xp, x, y: xp.divide(x, y), ((2, 3), (3,)), domain=POS),
+    OpSpec("np.true_divide", lambda xp, x, y: xp.true_divide(x, y), ((3,), ()), domain=POS),
+    OpSpec("scalar operators", lambda xp, x: (1.5 + x) * (2.0 - x) / 3.0 - x * 0.5, ((2, 3),)),
+    OpSpec("scalar / x", lambda xp, x: 2.0 / x, ((2, 3),), domain=POS),
+    OpSpec("x - scalar, scalar * x 0-d", lambda xp, x: 3.0 * (x - 1.0), ((),)),
+    OpSpec("x*x (same operand twice)", lambda xp, x: x * x, ((2, 3),)),
+    OpSpec("x/x", lambda xp, x: x / x, ((3,),), domain=POS),
+    # ---- powers: scalar and array exponents
+    OpSpec("x**2", lambda xp, x: x**2, ((2, 3),)),
+    OpSpec("x**3", lambda xp, x: x**3, ((2, 3),)),
+    OpSpec("x**2.0 0-d", lambda xp, x: x**2.0, ((),)),
+    OpSpec("x**0.5", lambda xp, x: x**0.5, ((2, 3),), domain=POS),
+    OpSpec("x**-1.5", lambda xp, x: x**-1.5, ((2, 3),), domain=POS),
+    OpSpec("x**1", lambda xp, x: x**1, ((3,),)),
+    OpSpec("x**0", lambda xp, x: x**0 * x, ((3,),)),
+    OpSpec("2.0**x", lambda xp, x: 2.0**x, ((2, 3),)),
+    OpSpec("x**y", lambda xp, x, y: x**y, ((2, 3), (2, 3)), domain=POS),
+    OpSpec("x**y broadcast", lambda xp, x, y: x**y, ((2, 1), (3,)), domain=POS),
+    OpSpec("x**y 0-d exponent", lambda xp, x, y: x**y, ((2, 3), ()), domain=POS),
+    OpSpec("x**y 0-d base", lambda xp, x, y: x**y, ((), (2, 3)), domain=POS),
+    OpSpec("np.power", lambda xp, x, y: xp.power(x, y), ((3,), (2, 3)), domain=POS),
+    OpSpec("x**c array exponent", lambda xp, x: x ** np.array([2.0, 0.0, -1.0], x.dtype), ((2, 3),), domain=POS),
+    # ---- unary
+    OpSpec("-x", lambda xp, x: -x, ((2, 3),)),
+    OpSpec("+x", lambda xp, x: +x * 1.0, ((3,),)),
+    OpSpec("np.negative 0-d", lambda xp, x: xp.negative(x), ((),)),
+    OpSpec("exp", lambda xp, x: xp.exp(x), ((2, 3),)),
+    OpSpec("exp empty", lambda xp, x: xp.exp(x), ((2, 0),)),
+    OpSpec("log", lambda xp, x: xp.log(x), ((2, 3),), domain=POS),
+    OpSpec("sin", lambda xp, x: xp.sin(x), ((2, 3),)),
+    OpSpec("cos", lambda xp, x: xp.cos(x), ((2, 3),)),
+    OpSpec("tan", lambda xp, x: xp.tan(x), ((2, 3),), domain=(-1.2, 1.2)),
+    OpSpec("tanh", lambda xp, x: xp.tanh(x), ((2, 3),)),
+    OpSpec("sqrt", lambda xp, x: xp.sqrt(x), ((2, 3),), domain=POS),
+    OpSpec("abs", lambda xp, x: xp.abs(x), ((2, 3),), draw=lambda rng: (_nonzero(rng),)),
+    OpSpec("np.absolute", lambda xp, x: xp.absolute(x), ((4,),), draw=lambda rng: (_nonzero(rng, (4,)),)),
+    OpSpec("abs() builtin", lambda xp, x: abs(x) * x, ((2, 3),), draw=lambda rng: (_nonzero(rng),)),
+    OpSpec("square", lambda xp, x: xp.square(x), ((2, 3),)),
+    OpSpec("reciprocal", lambda xp, x: xp.reciprocal(x), ((2, 3),), draw=lambda rng: (_nonzero(rng),)),
+    OpSpec("unary 0-d chain", lambda xp, x: xp.exp(xp.sin(x)) * xp.tanh(x), ((),)),
+    OpSpec("unary size-1 axes", lambda xp, x: xp.cos(x) + xp.square(x), ((1, 3, 1),)),
+    # ---- maximum / minimum (no ties here; ties are value tests below)
+    OpSpec("maximum", lambda xp, x, y: xp.maximum(x, y), ((2, 3), (2, 3)), draw=_no_ties),
+    OpSpec("minimum", lambda xp, x, y: xp.minimum(x, y), ((2, 3), (2, 3)), draw=_no_ties),
+    OpSpec("maximum broadcast", lambda xp, x, y: xp.maximum(x, y), ((2, 1), (1, 3))),
+    OpSpec("minimum broadcast", lambda xp, x, y: xp.minimum(x, y), ((3,), (2, 3))),
+    OpSpec("maximum with scalar", lambda xp, x: xp.maximum(x, 0.25), ((2, 3),)),
+    OpSpec("minimum 0-d", lambda xp, x, y: xp.minimum(x, y), ((), (3,))),
+    # ---- where / clip
+    OpSpec("where fixed mask", lambda xp, x, y: xp.where(np.array([True, False, True]), x, y), ((2, 3), (2, 3))),
+    OpSpec("where broadcast", lambda xp, x, y: xp.where(np.array([[True], [False]]), x, y), ((3,), (2, 1))),
+    OpSpec("where value mask", lambda xp, x: xp.where(x > 0, xp.sin(x), x**2), ((2, 3),)),
+    OpSpec("where scalar branch", lambda xp, x: xp.where(x > 0, x, 0.0), ((2, 3),)),
+    OpSpec("where 0-d", lambda xp, x, y: xp.where(x > y, x * y, y), ((), ())),
+    OpSpec("clip scalars", lambda xp, x: xp.clip(x, -0.5, 1.0), ((2, 3),)),
+    OpSpec("clip lower only", lambda xp, x: xp.clip(x, -0.5, None), ((2, 3),)),
+    OpSpec("clip upper only", lambda xp, x: xp.clip(x, None, 0.5), ((2, 3),)),
+    OpSpec("clip method", lambda xp, x: x.clip(-1.0, 1.0), ((4,),)),
+    OpSpec("clip array bounds", lambda xp, x, lo, hi: xp.clip(x, lo, hi), ((2, 3), (3,), (2, 1)),
+           draw=lambda rng: (rng.uniform(-2, 2, (2, 3)), rng.uniform(-1, -0.1, 3), rng.uniform(0.1, 1, (2, 1)))),
+]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=str)
+def test_spec(spec):
+    check_all(spec)
