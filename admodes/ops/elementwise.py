@@ -71,11 +71,13 @@ div.defvjp(lambda g, nb, out, x, y: unbroadcast(div(g, y), nb, shape_of(x)),
 def _power_dx(out, x, y):
     """d(x**y)/dx = y * x**(y-1), and 0 where y == 0 (as JAX, so 0**0 has slope 0)."""
     # y - 1 in Python for Python numbers, so the exponent stays a weak scalar (float32 stays float32)
+    yv = concrete(y)
+    if np.ndim(yv) == 0 and yv == 0:
+        return None  # decided before computing x**-1, which would warn (and be inf) at x = 0
     y_minus_1 = y - 1 if isinstance(y, int | float) else sub(y, 1)
     partial = mul(y, power(x, y_minus_1))
-    yv = concrete(y)
     if np.ndim(yv) == 0:
-        return partial if yv != 0 else None
+        return partial
     return select(yv == 0, 0, partial)
 
 
@@ -209,3 +211,88 @@ BINARY = {
     "add": add, "subtract": sub, "multiply": mul, "divide": div, "power": power,
     "maximum": maximum, "minimum": minimum,
 }
+
+
+# ---------------------------------------------------------------- more unary functions
+# exp/log family, hyperbolic and inverse trigonometric functions. Each is its own
+# primitive (a composite such as log2 = log / ln 2 would differ from NumPy's value in
+# the last bit); the local derivatives are the ones JAX uses.
+
+_LN2 = float(np.log(2.0))
+_LN10 = float(np.log(10.0))
+
+log1p = _def_unary(_unary("log1p", np.log1p, saves="args"), lambda out, x: reciprocal(add(1, x)))
+expm1 = _def_unary(_unary("expm1", np.expm1, saves="out"), lambda out, x: add(out, 1))
+log2 = _def_unary(_unary("log2", np.log2, saves="args"), lambda out, x: reciprocal(mul(x, _LN2)))
+log10 = _def_unary(_unary("log10", np.log10, saves="args"), lambda out, x: reciprocal(mul(x, _LN10)))
+exp2 = _def_unary(_unary("exp2", np.exp2, saves="out"), lambda out, x: mul(out, _LN2))
+sinh = _unary("sinh", np.sinh, saves="args")
+cosh = _unary("cosh", np.cosh, saves="args")
+_def_unary(sinh, lambda out, x: cosh(x))
+_def_unary(cosh, lambda out, x: sinh(x))
+arcsin = _def_unary(_unary("arcsin", np.arcsin, saves="args"),
+                    lambda out, x: reciprocal(sqrt(sub(1, square(x)))))
+arccos = _def_unary(_unary("arccos", np.arccos, saves="args"),
+                    lambda out, x: neg(reciprocal(sqrt(sub(1, square(x))))))
+arctan = _def_unary(_unary("arctan", np.arctan, saves="args"), lambda out, x: reciprocal(add(1, square(x))))
+arcsinh = _def_unary(_unary("arcsinh", np.arcsinh, saves="args"),
+                     lambda out, x: reciprocal(sqrt(add(square(x), 1))))
+# (x - 1)(x + 1) rather than x**2 - 1: accurate near x = 1, as in JAX
+arccosh = _def_unary(_unary("arccosh", np.arccosh, saves="args"),
+                     lambda out, x: reciprocal(sqrt(mul(sub(x, 1), add(x, 1)))))
+arctanh = _def_unary(_unary("arctanh", np.arctanh, saves="args"),
+                     lambda out, x: mul(reciprocal(add(1, x)), reciprocal(sub(1, x))))
+
+
+# ---------------------------------------------------------------- more binary functions
+
+
+def _def_binary(prim, d0, d1):
+    """Register the rules of an elementwise binary op from its local partials d0, d1(out, x, y)."""
+    prim.defjvp(lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), d0(out, x, y)), nb, out),
+                lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), d1(out, x, y)), nb, out))
+    prim.defvjp(lambda g, nb, out, x, y: unbroadcast(mul(g, d0(out, x, y)), nb, shape_of(x)),
+                lambda g, nb, out, x, y: unbroadcast(mul(g, d1(out, x, y)), nb, shape_of(y)))
+    return prim
+
+
+def _atan2_denominator(y, x):
+    return add(square(x), square(y))
+
+
+# arctan2(y, x): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2) (nan at the origin, as JAX)
+arctan2 = _def_binary(
+    _binary("arctan2", np.arctan2, saves="args"),
+    lambda out, y, x: div(x, _atan2_denominator(y, x)),
+    lambda out, y, x: neg(div(y, _atan2_denominator(y, x))),
+)
+
+
+def _hypot_partial(out, x):
+    """d hypot/dx = x / hypot; JAX gives 0.5 to each leg at the origin, so do we."""
+    ov = concrete(out)
+    if not np.any(ov == 0):
+        return div(x, out)
+    zero = ov == 0
+    return select(zero, 0.5, div(x, select(zero, 1, out)))
+
+
+hypot = _def_binary(
+    _binary("hypot", np.hypot, saves="both"),
+    lambda out, x, y: _hypot_partial(out, x),
+    lambda out, x, y: _hypot_partial(out, y),
+)
+
+# logaddexp(x, y) = log(e^x + e^y): d/dx = e^(x - out), d/dy = e^(y - out)
+logaddexp = _def_binary(
+    _binary("logaddexp", np.logaddexp, saves="both"),
+    lambda out, x, y: exp(sub(x, out)),
+    lambda out, x, y: exp(sub(y, out)),
+)
+
+UNARY.update({
+    "log1p": log1p, "expm1": expm1, "log2": log2, "log10": log10, "exp2": exp2, "sinh": sinh,
+    "cosh": cosh, "arcsin": arcsin, "arccos": arccos, "arctan": arctan, "arcsinh": arcsinh,
+    "arccosh": arccosh, "arctanh": arctanh,
+})
+BINARY.update({"arctan2": arctan2, "hypot": hypot, "logaddexp": logaddexp})
