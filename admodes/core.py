@@ -95,7 +95,14 @@ class Primitive:
             PRIMITIVES[name] = self
 
     def __call__(self, *args, **params):
-        return bind(self, args, params)
+        # inline fast path of ``bind`` for plain values: most calls in a backward sweep
+        for a in args:
+            if isinstance(a, Tracer):
+                return bind(self, args, params)
+        out = self.impl(*args, **params)
+        if _counter is not None:
+            _counter.record(self, out, args, params)
+        return out
 
     def __repr__(self):
         return f"<primitive {self.name}>"
@@ -228,7 +235,7 @@ class Tracer:
 def shape_of(x) -> tuple:
     """The shape of an array, a NumPy or Python scalar, a tracer, or a tape's ShapeDtype."""
     shape = getattr(x, "shape", None)
-    return tuple(shape) if shape is not None else np.shape(x)
+    return shape if shape is not None else np.shape(x)
 
 
 def concrete(x):

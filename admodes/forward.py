@@ -15,6 +15,7 @@ directions and one sweep yields k columns of the Jacobian.
 
 from __future__ import annotations
 
+from . import core
 from .core import Trace, Tracer, bind
 from .ops.elementwise import add as _add
 
@@ -33,14 +34,22 @@ class ForwardTrace(Trace):
     def process(self, prim, args, params):
         primals = []
         tangents = []
+        nested = False  # does an argument belong to an enclosing (lower-level) trace?
         for a in args:
             if type(a) is Dual and a._trace is self:
-                primals.append(a.primal)
                 tangents.append(a.tangent)
+                a = a.primal
             else:
-                primals.append(a)
                 tangents.append(None)
-        out = bind(prim, primals, params)
+            if not nested and isinstance(a, Tracer):
+                nested = True
+            primals.append(a)
+        if nested:
+            out = bind(prim, primals, params)
+        else:
+            out = prim.impl(*primals, **params)
+            if core._counter is not None:
+                core._counter.record(prim, out, primals, params)
         if prim.jvp is not None:
             t_out = prim.jvp(tangents, self.nb, out, *primals, **params)
         else:

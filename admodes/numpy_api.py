@@ -18,7 +18,9 @@ import builtins
 
 import numpy as np
 
-from .core import AdmodesError, Tracer, concrete, shape_of
+from .core import AdmodesError, Primitive, Tracer, bind, concrete, shape_of
+
+_NO_PARAMS: dict = {}  # shared, never mutated: params of primitives called without any
 from .ops import contractions, elementwise, indexing, reductions
 from .ops import shape as shape_ops
 
@@ -116,6 +118,8 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
         if prim is not None:
             if kwargs:
                 _refuse_keywords(ufunc.__name__, kwargs)
+            if type(prim) is Primitive:
+                return bind(prim, inputs, _NO_PARAMS)
             return prim(*inputs)
         if ufunc in ZERO_DERIVATIVE:
             return ufunc(*_concrete_args(inputs), **kwargs)
@@ -399,16 +403,17 @@ def _install(tracer_class):
     t = tracer_class
     t.__array_ufunc__ = array_ufunc
     t.__array_function__ = array_function
-    t.__add__ = lambda self, other: e.add(self, other)
-    t.__radd__ = lambda self, other: e.add(other, self)
-    t.__sub__ = lambda self, other: e.sub(self, other)
-    t.__rsub__ = lambda self, other: e.sub(other, self)
-    t.__mul__ = lambda self, other: e.mul(self, other)
-    t.__rmul__ = lambda self, other: e.mul(other, self)
-    t.__truediv__ = lambda self, other: e.div(self, other)
-    t.__rtruediv__ = lambda self, other: e.div(other, self)
-    t.__pow__ = lambda self, other: e.power(self, other)
-    t.__rpow__ = lambda self, other: e.power(other, self)
+    # operators bind their primitive directly: they are the hottest path of traced code
+    t.__add__ = lambda self, other, p=e.add: bind(p, (self, other), _NO_PARAMS)
+    t.__radd__ = lambda self, other, p=e.add: bind(p, (other, self), _NO_PARAMS)
+    t.__sub__ = lambda self, other, p=e.sub: bind(p, (self, other), _NO_PARAMS)
+    t.__rsub__ = lambda self, other, p=e.sub: bind(p, (other, self), _NO_PARAMS)
+    t.__mul__ = lambda self, other, p=e.mul: bind(p, (self, other), _NO_PARAMS)
+    t.__rmul__ = lambda self, other, p=e.mul: bind(p, (other, self), _NO_PARAMS)
+    t.__truediv__ = lambda self, other, p=e.div: bind(p, (self, other), _NO_PARAMS)
+    t.__rtruediv__ = lambda self, other, p=e.div: bind(p, (other, self), _NO_PARAMS)
+    t.__pow__ = lambda self, other, p=e.power: bind(p, (self, other), _NO_PARAMS)
+    t.__rpow__ = lambda self, other, p=e.power: bind(p, (other, self), _NO_PARAMS)
     t.__matmul__ = lambda self, other: matmul(self, other)
     t.__rmatmul__ = lambda self, other: matmul(other, self)
     t.__neg__ = lambda self: e.neg(self)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import core
 from .core import Trace, Tracer, bind, concrete
 from .ops.elementwise import add as _add
 
@@ -27,9 +28,9 @@ class ShapeDtype:
 
     __slots__ = ("shape", "dtype")
 
-    def __init__(self, value):
-        self.shape = getattr(value, "shape", ())
-        self.dtype = getattr(value, "dtype", None) or np.result_type(value)
+    def __init__(self, shape, dtype):
+        self.shape = shape
+        self.dtype = dtype
 
     @property
     def ndim(self):
@@ -79,7 +80,10 @@ class Tape:
 
 
 def _keep(value):
-    return ShapeDtype(value)
+    try:
+        return ShapeDtype(value.shape, value.dtype)
+    except AttributeError:  # a Python number
+        return ShapeDtype((), np.result_type(value))
 
 
 class ReverseTrace(Trace):
@@ -99,14 +103,22 @@ class ReverseTrace(Trace):
     def process(self, prim, args, params):
         primals = []
         parents = []
+        nested = False  # does an argument belong to an enclosing (lower-level) trace?
         for a in args:
             if type(a) is Node and a._trace is self:
-                primals.append(a.primal)
                 parents.append(a.index)
+                a = a.primal
             else:
-                primals.append(a)
                 parents.append(-1)
-        out = bind(prim, primals, params)
+            if not nested and isinstance(a, Tracer):
+                nested = True
+            primals.append(a)
+        if nested:
+            out = bind(prim, primals, params)
+        else:
+            out = prim.impl(*primals, **params)
+            if core._counter is not None:
+                core._counter.record(prim, out, primals, params)
         if prim.vjps is None and prim.vjp is None:
             raise prim.missing_rule("VJP")
         saves = prim.saves
@@ -141,6 +153,18 @@ class ReverseTrace(Trace):
                 continue
             prim, params, parents, args, out = entries[i]
             if prim is None:
+                continue
+            if len(parents) == 1:  # unary: the common case, without the general loop
+                p = parents[0]
+                if p >= 0:
+                    rule = prim.vjp or prim.vjps[0]
+                    c = rule(g, nb, out, *args, **params)
+                    if prim.vjp is not None:
+                        c = c[0]
+                    if c is not None:
+                        adjoint[p] = c if adjoint[p] is None else _add(adjoint[p], c)
+                if i not in keep:
+                    adjoint[i] = None
                 continue
             if prim.vjp is not None:  # one rule for all arguments at once
                 contributions = prim.vjp(g, nb, out, *args, **params)

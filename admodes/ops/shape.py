@@ -67,9 +67,10 @@ def fit(t, nb, out):
 
 def unbroadcast(g, nb, shape):
     """Sum a cotangent of a broadcast result back to ``B + shape`` (the adjoint of broadcasting)."""
-    from .reductions import sum_
-
-    gshape = tuple(g.shape)
+    gshape = g.shape
+    if (gshape if nb == 0 else gshape[nb:]) == shape:
+        return g
+    gshape = tuple(gshape)
     shape = tuple(shape)
     target = gshape[:nb] + shape
     if gshape == target:
@@ -80,7 +81,7 @@ def unbroadcast(g, nb, shape):
         if s == 1 and gshape[nb + lead + i] != 1:
             axes.append(nb + lead + i)
     if axes:
-        g = sum_(g, axis=tuple(axes), keepdims=True)
+        g = reductions.sum_(g, axis=tuple(axes), keepdims=True)
     return reshape(g, shape=target)
 
 
@@ -167,3 +168,6 @@ concatenate.vjp = _concatenate_vjp
 astype = Primitive("astype", lambda x, dtype: np.asarray(x).astype(dtype), saves="none")
 astype.defjvp(lambda t, nb, out, x, dtype: astype(t, dtype=dtype))
 astype.defvjp(lambda g, nb, out, x, dtype: astype(g, dtype=x.dtype))
+
+
+from . import reductions  # noqa: E402  (reductions builds on the shape primitives above)
