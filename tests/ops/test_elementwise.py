@@ -9,7 +9,7 @@ appear across the rows; domains keep each op away from its poles and branch poin
 import numpy as np
 import pytest
 
-from .harness import OpSpec, check_all
+from .harness import OpSpec, check_all, check_jacobian_values
 
 POS = (0.5, 2.5)  # log, sqrt, fractional powers, divisors
 BROADCASTS = [((3,), (2, 3)), ((2, 1), (1, 3)), ((), (2, 3)), ((2, 3), ()), ((1,), (3,)), ((0, 3), (3,))]
@@ -107,3 +107,38 @@ SPECS = [
 @pytest.mark.parametrize("spec", SPECS, ids=str)
 def test_spec(spec):
     check_all(spec)
+
+
+# ---- JAX's conventions at non-differentiable points: hand-computed Jacobians, confirmed by JAX.
+D = np.diag
+CONVENTIONS = [
+    # |x|' = 1 at 0 (sign with sign(0) := +1)
+    (OpSpec("abs'(0) = 1", lambda xp, x: xp.abs(x), ((3,),)), ([0.0, -1.0, 2.0],), (D([1.0, -1.0, 1.0]),)),
+    # ties of maximum/minimum: each argument gets half
+    (OpSpec("maximum tie", lambda xp, x, y: xp.maximum(x, y), ((2,), (2,))),
+     ([1.0, 2.0], [1.0, 3.0]), (D([0.5, 0.0]), D([0.5, 1.0]))),
+    (OpSpec("minimum tie", lambda xp, x, y: xp.minimum(x, y), ((2,), (2,))),
+     ([1.0, 2.0], [1.0, 3.0]), (D([0.5, 1.0]), D([0.5, 0.0]))),
+    (OpSpec("maximum(x, x)", lambda xp, x: xp.maximum(x, x), ((2,),)), ([1.0, -2.0],), (D([1.0, 1.0]),)),
+    (OpSpec("maximum tie broadcast", lambda xp, x, y: xp.maximum(x, y), ((2,), ())),
+     ([0.0, 1.0], 0.0), (D([0.5, 1.0]), [0.5, 0.0])),
+    # clip = minimum(maximum(x, lo), hi): half at either bound
+    (OpSpec("clip at bounds", lambda xp, x: xp.clip(x, -1.0, 1.0), ((4,),)),
+     ([-1.0, 0.0, 1.0, 2.0],), (D([0.5, 1.0, 0.5, 0.0]),)),
+    # where picks the branch of the condition, exactly
+    (OpSpec("where picks", lambda xp, x, y: xp.where(np.array([True, False, True]), x, y), ((3,), (3,))),
+     ([1.0, 2.0, 3.0], [4.0, 5.0, 6.0]), (D([1.0, 0.0, 1.0]), D([0.0, 1.0, 0.0]))),
+    (OpSpec("where x > 0 at 0", lambda xp, x: xp.where(x > 0, 2.0 * x, -3.0 * x), ((3,),)),
+     ([0.0, 1.0, -1.0],), (D([-3.0, 2.0, -3.0]),)),
+    # powers at 0: d(x**0)/dx = 0 even at x = 0 (JAX's integer_pow; for a float exponent 0.0
+    # JAX gives 0 * inf = nan there, admodes 0); d(x**y)/dy uses log(0) := 0
+    (OpSpec("x**0 at 0", lambda xp, x: x**0, ((2,),)), ([0.0, 2.0],), (D([0.0, 0.0]),)),
+    (OpSpec("x**2 at 0", lambda xp, x: x**2, ((2,),)), ([0.0, 1.5],), (D([0.0, 3.0]),)),
+    (OpSpec("x**y at x = 0", lambda xp, x, y: x**y, ((2,), (2,))),
+     ([0.0, 0.0], [2.0, 3.0]), (D([0.0, 0.0]), D([0.0, 0.0]))),
+]
+
+
+@pytest.mark.parametrize("spec, args, expected", CONVENTIONS, ids=[str(c[0]) for c in CONVENTIONS])
+def test_convention(spec, args, expected):
+    check_jacobian_values(spec, args, expected)
