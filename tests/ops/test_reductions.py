@@ -1,0 +1,132 @@
+"""Spec table: reductions (sum, mean, prod, max, min, var, std) against JAX.
+
+Axes: None, an int, a negative int, tuples (unsorted, with negatives), keepdims; the
+function, method and ufunc-reduce spellings. ``prod`` is checked at zero entries (no
+division by zero in its rules) and ``max``/``min`` at ties, where JAX splits the
+derivative equally (finite differences are off there: the function has a kink).
+"""
+
+import numpy as np
+import pytest
+
+from .harness import OpSpec, check_all, check_jacobian_values
+
+S3 = ((2, 3, 4),)
+S2 = ((3, 4),)
+
+
+def _with_zero(rng):
+    x = rng.uniform(-2, 2, (3, 4))
+    x[1, 2] = 0.0
+    return (x,)
+
+
+def _with_two_zeros(rng):
+    x = rng.uniform(-2, 2, (3, 4))
+    x[0, 1] = x[0, 3] = 0.0  # two zeros in one row: every partial of that row's product is 0
+    x[2, 0] = 0.0
+    return (x,)
+
+
+def _ties(rng):
+    """Rows with a tied maximum, a tied minimum, and all entries equal."""
+    x = rng.uniform(-2, 2, (3, 4))
+    x[0, 1] = x[0, 3] = 3.0   # max of row 0, twice
+    x[1, 0] = x[1, 2] = -3.0  # min of row 1, twice
+    x[2, :] = 0.5             # all tied
+    return (x,)
+
+
+def _column_ties(rng):
+    x = rng.uniform(-2, 2, (3, 4))
+    x[0, 0] = x[2, 0] = 2.5
+    x[1, 1] = x[2, 1] = -2.5
+    return (x,)
+
+
+SPECS = [
+    # ---- sum
+    OpSpec("sum", lambda xp, x: xp.sum(x), S3),
+    OpSpec("sum axis=0", lambda xp, x: xp.sum(x, axis=0), S3),
+    OpSpec("sum axis=1", lambda xp, x: xp.sum(x, axis=1), S3),
+    OpSpec("sum axis=-1", lambda xp, x: xp.sum(x, axis=-1), S3),
+    OpSpec("sum axis=(0,2)", lambda xp, x: xp.sum(x, axis=(0, 2)), S3),
+    OpSpec("sum axis=(-1,0)", lambda xp, x: xp.sum(x, axis=(-1, 0)), S3),
+    OpSpec("sum axis=1 keepdims", lambda xp, x: xp.sum(x, axis=1, keepdims=True), S3),
+    OpSpec("sum keepdims", lambda xp, x: xp.sum(x, keepdims=True), S2),
+    OpSpec("sum axis=() (identity)", lambda xp, x: xp.sum(x, axis=()), S2),
+    OpSpec("sum 0-d", lambda xp, x: xp.sum(x), ((),)),
+    OpSpec("sum over empty axis", lambda xp, x: xp.sum(x, axis=0), ((0, 3),)),
+    OpSpec("sum of empty", lambda xp, x: xp.sum(x, axis=1), ((0, 3),)),
+    OpSpec("x.sum method", lambda xp, x: x.sum(axis=0) * x.sum(), S2),
+    OpSpec("np.add.reduce", lambda xp, x: np.add.reduce(x, axis=1) if xp is np else xp.sum(x, axis=1), S2),
+    # ---- mean
+    OpSpec("mean", lambda xp, x: xp.mean(x), S3),
+    OpSpec("mean axis=0", lambda xp, x: xp.mean(x, axis=0), S3),
+    OpSpec("mean axis=-2", lambda xp, x: xp.mean(x, axis=-2), S3),
+    OpSpec("mean axis=(0,1) keepdims", lambda xp, x: xp.mean(x, axis=(0, 1), keepdims=True), S3),
+    OpSpec("x.mean method", lambda xp, x: x.mean(axis=1), S2),
+    # ---- prod (the partials must be exact at zeros: no division)
+    OpSpec("prod", lambda xp, x: xp.prod(x), S2),
+    OpSpec("prod axis=1", lambda xp, x: xp.prod(x, axis=1), S2),
+    OpSpec("prod axis=-1", lambda xp, x: xp.prod(x, axis=-1), S3),
+    OpSpec("prod axis=(0,2) keepdims", lambda xp, x: xp.prod(x, axis=(0, 2), keepdims=True), S3),
+    OpSpec("prod with a zero", lambda xp, x: xp.prod(x, axis=1), S2, draw=_with_zero),
+    OpSpec("prod with a zero, all", lambda xp, x: xp.prod(x), S2, draw=_with_zero),
+    OpSpec("prod with a zero, axis=0", lambda xp, x: xp.prod(x, axis=0, keepdims=True), S2, draw=_with_zero),
+    OpSpec("prod with two zeros", lambda xp, x: xp.prod(x, axis=1), S2, draw=_with_two_zeros),
+    OpSpec("x.prod method", lambda xp, x: x.prod(axis=0), S2),
+    OpSpec("np.multiply.reduce", lambda xp, x: np.multiply.reduce(x, axis=0) if xp is np else xp.prod(x, axis=0), S2),
+    # ---- max / min
+    OpSpec("max", lambda xp, x: xp.max(x), S3),
+    OpSpec("max axis=0", lambda xp, x: xp.max(x, axis=0), S3),
+    OpSpec("max axis=-1 keepdims", lambda xp, x: xp.max(x, axis=-1, keepdims=True), S3),
+    OpSpec("max axis=(0,2)", lambda xp, x: xp.max(x, axis=(0, 2)), S3),
+    OpSpec("min", lambda xp, x: xp.min(x), S3),
+    OpSpec("min axis=1", lambda xp, x: xp.min(x, axis=1), S3),
+    OpSpec("min axis=(-1,-3) keepdims", lambda xp, x: xp.min(x, axis=(-1, -3), keepdims=True), S3),
+    OpSpec("np.amax / np.amin", lambda xp, x: xp.amax(x, axis=1) - xp.amin(x, axis=0)[:3], S2),
+    OpSpec("x.max / x.min methods", lambda xp, x: x.max(axis=0) * x.min(), S2),
+    OpSpec("np.maximum.reduce", lambda xp, x: np.maximum.reduce(x, axis=1) if xp is np else xp.max(x, axis=1), S2),
+    OpSpec("np.minimum.reduce", lambda xp, x: np.minimum.reduce(x) if xp is np else xp.min(x, axis=0), S2),
+    OpSpec("max 0-d", lambda xp, x: xp.max(x), ((),)),
+    OpSpec("max ties axis=1", lambda xp, x: xp.max(x, axis=1), S2, draw=_ties, fd=False),
+    OpSpec("min ties axis=1", lambda xp, x: xp.min(x, axis=1), S2, draw=_ties, fd=False),
+    OpSpec("max ties all", lambda xp, x: xp.max(x), S2, draw=_ties, fd=False),
+    OpSpec("max ties axis=0 keepdims", lambda xp, x: xp.max(x, axis=0, keepdims=True), S2, draw=_column_ties, fd=False),
+    OpSpec("min ties axis=0", lambda xp, x: xp.min(x, axis=0), S2, draw=_column_ties, fd=False),
+    # ---- var / std
+    OpSpec("var", lambda xp, x: xp.var(x), S3),
+    OpSpec("var axis=0", lambda xp, x: xp.var(x, axis=0), S3),
+    OpSpec("var axis=-1 keepdims", lambda xp, x: xp.var(x, axis=-1, keepdims=True), S3),
+    OpSpec("var axis=(0,2) ddof=1", lambda xp, x: xp.var(x, axis=(0, 2), ddof=1), S3),
+    OpSpec("std", lambda xp, x: xp.std(x), S3),
+    OpSpec("std axis=1", lambda xp, x: xp.std(x, axis=1), S3),
+    OpSpec("std axis=(1,-1) keepdims ddof=1", lambda xp, x: xp.std(x, axis=(1, -1), keepdims=True, ddof=1), S3),
+    OpSpec("x.var / x.std methods", lambda xp, x: x.var(axis=0) + x.std(axis=0, ddof=1), S2),
+]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=str)
+def test_spec(spec):
+    check_all(spec)
+
+
+# ---- ties: hand-computed Jacobians (JAX splits the derivative equally among ties).
+CONVENTIONS = [
+    (OpSpec("max [1,3,3]", lambda xp, x: xp.max(x), ((3,),)), ([1.0, 3.0, 3.0],), ([0.0, 0.5, 0.5],)),
+    (OpSpec("min all equal", lambda xp, x: xp.min(x), ((3,),)), ([2.0, 2.0, 2.0],), ([1 / 3, 1 / 3, 1 / 3],)),
+    (OpSpec("max axis=1 ties", lambda xp, x: xp.max(x, axis=1), ((2, 3),)),
+     ([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]],),
+     ([[[0.0, 0.5, 0.5], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]],)),
+    (OpSpec("min axis=0 keepdims ties", lambda xp, x: xp.min(x, axis=0, keepdims=True), ((2, 2),)),
+     ([[1.0, -1.0], [1.0, 0.0]],),
+     ([[[[0.5, 0.0], [0.5, 0.0]], [[0.0, 1.0], [0.0, 0.0]]]],)),
+    (OpSpec("prod [2,0,3]", lambda xp, x: xp.prod(x), ((3,),)), ([2.0, 0.0, 3.0],), ([0.0, 6.0, 0.0],)),
+    (OpSpec("prod [0,0,3]", lambda xp, x: xp.prod(x), ((3,),)), ([0.0, 0.0, 3.0],), ([0.0, 0.0, 0.0],)),
+]
+
+
+@pytest.mark.parametrize("spec, args, expected", CONVENTIONS, ids=[str(c[0]) for c in CONVENTIONS])
+def test_convention(spec, args, expected):
+    check_jacobian_values(spec, args, expected)
