@@ -185,7 +185,10 @@ class Tracer:
         return shape[0]
 
     def __bool__(self):
-        return bool(concrete(self))
+        result = bool(concrete(self))
+        if observers:
+            note_comparison(_truth, (self,), result)
+        return result
 
     def __array__(self, dtype=None, copy=None):
         raise AdmodesError(
@@ -238,6 +241,10 @@ def shape_of(x) -> tuple:
     return shape if shape is not None else np.shape(x)
 
 
+def _truth(x):
+    return bool(x)
+
+
 def concrete(x):
     """The plain NumPy value under any number of tracer layers."""
     while isinstance(x, Tracer):
@@ -248,6 +255,16 @@ def concrete(x):
 # --------------------------------------------------------------------------------------
 # Dispatch
 # --------------------------------------------------------------------------------------
+
+# Recordings (admodes.replay) that want to hear about comparisons of traced values, so
+# that a replay can check it takes the same branches.
+observers: list = []
+
+
+def note_comparison(ufunc, operands, result):
+    for observer in observers:
+        observer.note_comparison(ufunc, operands, result)
+
 
 # The op counter of admodes.cost, or None. A module global keeps the check in the hot
 # path to one load and one comparison.

@@ -19,7 +19,7 @@ from . import core
 from .core import Trace, Tracer, bind
 from .ops.elementwise import add as _add
 
-__all__ = ["Dual", "ForwardTrace"]
+__all__ = ["Dual", "ForwardTrace", "push_tangents"]
 
 
 class ForwardTrace(Trace):
@@ -50,28 +50,37 @@ class ForwardTrace(Trace):
             out = prim.impl(*primals, **params)
             if core._counter is not None:
                 core._counter.record(prim, out, primals, params)
-        if prim.jvp is not None:
-            t_out = prim.jvp(tangents, self.nb, out, *primals, **params)
-        else:
-            rules = prim.jvps
-            if rules is None:
-                raise prim.missing_rule("JVP")
-            t_out = None
-            for rule, t in zip(rules, tangents):
-                if t is None:
-                    continue
-                if rule is None:
-                    raise prim.missing_rule("JVP")
-                contribution = rule(t, self.nb, out, *primals, **params)
-                if contribution is None:
-                    continue
-                t_out = contribution if t_out is None else _add(t_out, contribution)
+        t_out = push_tangents(prim, tangents, self.nb, out, primals, params)
         if t_out is None:
             return out
         return Dual(self, out, t_out)
 
     def lift(self, primal, tangent):
         return Dual(self, primal, tangent)
+
+
+def push_tangents(prim, tangents, nb, out, primals, params):
+    """The tangent of ``out = prim(*primals)``: the sum of each argument's JVP contribution.
+
+    ``None`` tangents are symbolic zeros and cost nothing; ``None`` is returned when the
+    output does not depend on any tangent.
+    """
+    if prim.jvp is not None:
+        return prim.jvp(tangents, nb, out, *primals, **params)
+    rules = prim.jvps
+    if rules is None:
+        raise prim.missing_rule("JVP")
+    t_out = None
+    for rule, t in zip(rules, tangents):
+        if t is None:
+            continue
+        if rule is None:
+            raise prim.missing_rule("JVP")
+        contribution = rule(t, nb, out, *primals, **params)
+        if contribution is None:
+            continue
+        t_out = contribution if t_out is None else _add(t_out, contribution)
+    return t_out
 
 
 class Dual(Tracer):

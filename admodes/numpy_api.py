@@ -18,6 +18,7 @@ import builtins
 
 import numpy as np
 
+from . import core
 from .core import AdmodesError, Primitive, Tracer, bind, concrete, shape_of
 
 _NO_PARAMS: dict = {}  # shared, never mutated: params of primitives called without any
@@ -122,7 +123,10 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
                 return bind(prim, inputs, _NO_PARAMS)
             return prim(*inputs)
         if ufunc in ZERO_DERIVATIVE:
-            return ufunc(*_concrete_args(inputs), **kwargs)
+            result = ufunc(*_concrete_args(inputs), **kwargs)
+            if core.observers and ufunc in _COMPARISONS:
+                core.note_comparison(ufunc, inputs, result)
+            return result
         raise _unsupported(ufunc.__name__)
     if method == "reduce" and ufunc in _UFUNC_REDUCTIONS:
         _refuse_keywords(f"{ufunc.__name__}.reduce", kwargs, allowed=("axis", "keepdims"))
@@ -392,6 +396,17 @@ if hasattr(np.linalg, "matmul"):
 # ----------------------------------------------------------------- the Tracer's methods
 
 
+_COMPARISONS = {np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal}
+
+
+def _compare(ufunc, a, b):
+    """Comparisons read plain values (their derivative is zero); recordings log them."""
+    result = ufunc(concrete(a), concrete(b))
+    if core.observers:
+        core.note_comparison(ufunc, (a, b), result)
+    return result
+
+
 def _getitem(self, index):
     index = indexing.normalize_index(index, self.ndim)
     return indexing.getitem(self, index=index)
@@ -419,12 +434,12 @@ def _install(tracer_class):
     t.__neg__ = lambda self: e.neg(self)
     t.__pos__ = lambda self: self
     t.__abs__ = lambda self: e.absolute(self)
-    t.__lt__ = lambda self, other: concrete(self) < concrete(other)
-    t.__le__ = lambda self, other: concrete(self) <= concrete(other)
-    t.__gt__ = lambda self, other: concrete(self) > concrete(other)
-    t.__ge__ = lambda self, other: concrete(self) >= concrete(other)
-    t.__eq__ = lambda self, other: concrete(self) == concrete(other)
-    t.__ne__ = lambda self, other: concrete(self) != concrete(other)
+    t.__lt__ = lambda self, other: _compare(np.less, self, other)
+    t.__le__ = lambda self, other: _compare(np.less_equal, self, other)
+    t.__gt__ = lambda self, other: _compare(np.greater, self, other)
+    t.__ge__ = lambda self, other: _compare(np.greater_equal, self, other)
+    t.__eq__ = lambda self, other: _compare(np.equal, self, other)
+    t.__ne__ = lambda self, other: _compare(np.not_equal, self, other)
     t.__getitem__ = _getitem
     t.T = property(lambda self: transpose(self))
     t.mT = property(lambda self: swapaxes(self, -1, -2))

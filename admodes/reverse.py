@@ -20,7 +20,7 @@ from . import core
 from .core import Trace, Tracer, bind, concrete
 from .ops.elementwise import add as _add
 
-__all__ = ["Node", "Tape", "ReverseTrace", "ShapeDtype"]
+__all__ = ["Node", "Tape", "ReverseTrace", "ShapeDtype", "backward_sweep"]
 
 
 class ShapeDtype:
@@ -135,48 +135,52 @@ class ReverseTrace(Trace):
         return Node(self, out, len(entries) - 1)
 
     def backward(self, seeds, inputs, nb):
-        """Sweep the tape backwards.
+        """Sweep this trace's tape backwards (see ``backward_sweep``)."""
+        return backward_sweep(self.tape.entries, seeds, inputs, nb)
 
-        ``seeds`` maps tape indices of outputs to their cotangents (shape ``B + out.shape``);
-        returns the adjoints of the tape indices in ``inputs`` (``None`` where zero).
-        """
-        entries = self.tape.entries
-        adjoint = [None] * len(entries)
-        keep = set(inputs)
-        start = -1
-        for index, cotangent in seeds:
-            adjoint[index] = cotangent if adjoint[index] is None else _add(adjoint[index], cotangent)
-            start = max(start, index)
-        for i in range(start, -1, -1):
-            g = adjoint[i]
-            if g is None:
-                continue
-            prim, params, parents, args, out = entries[i]
-            if prim is None:
-                continue
-            if len(parents) == 1:  # unary: the common case, without the general loop
-                p = parents[0]
-                if p >= 0:
-                    rule = prim.vjp or prim.vjps[0]
-                    c = rule(g, nb, out, *args, **params)
-                    if prim.vjp is not None:
-                        c = c[0]
-                    if c is not None:
-                        adjoint[p] = c if adjoint[p] is None else _add(adjoint[p], c)
-                if i not in keep:
-                    adjoint[i] = None
-                continue
-            if prim.vjp is not None:  # one rule for all arguments at once
-                contributions = prim.vjp(g, nb, out, *args, **params)
-            else:
-                contributions = _per_argument(prim, parents, g, nb, out, args, params)
-            for p, c in zip(parents, contributions):
-                if p < 0 or c is None:
-                    continue
-                adjoint[p] = c if adjoint[p] is None else _add(adjoint[p], c)
+
+def backward_sweep(entries, seeds, inputs, nb):
+    """Walk tape ``entries`` from the last to the first, pulling cotangents back.
+
+    ``seeds`` maps tape indices of outputs to their cotangents (shape ``B + out.shape``);
+    returns the adjoints of the tape indices in ``inputs`` (``None`` where zero).
+    """
+    adjoint = [None] * len(entries)
+    keep = set(inputs)
+    start = -1
+    for index, cotangent in seeds:
+        adjoint[index] = cotangent if adjoint[index] is None else _add(adjoint[index], cotangent)
+        start = max(start, index)
+    for i in range(start, -1, -1):
+        g = adjoint[i]
+        if g is None:
+            continue
+        prim, params, parents, args, out = entries[i]
+        if prim is None:
+            continue
+        if len(parents) == 1:  # unary: the common case, without the general loop
+            p = parents[0]
+            if p >= 0:
+                rule = prim.vjp or prim.vjps[0]
+                c = rule(g, nb, out, *args, **params)
+                if prim.vjp is not None:
+                    c = c[0]
+                if c is not None:
+                    adjoint[p] = c if adjoint[p] is None else _add(adjoint[p], c)
             if i not in keep:
-                adjoint[i] = None  # free memory as the sweep goes
-        return [adjoint[i] for i in inputs]
+                adjoint[i] = None
+            continue
+        if prim.vjp is not None:  # one rule for all arguments at once
+            contributions = prim.vjp(g, nb, out, *args, **params)
+        else:
+            contributions = _per_argument(prim, parents, g, nb, out, args, params)
+        for p, c in zip(parents, contributions):
+            if p < 0 or c is None:
+                continue
+            adjoint[p] = c if adjoint[p] is None else _add(adjoint[p], c)
+        if i not in keep:
+            adjoint[i] = None  # free memory as the sweep goes
+    return [adjoint[i] for i in inputs]
 
 
 def _per_argument(prim, parents, g, nb, out, args, params):

@@ -1,0 +1,338 @@
+"""Record a function once, then replay the tape at new points (as ADOL-C does).
+
+``ad.record(f, x0)`` runs ``f`` once and keeps every primitive it applied, with its
+parameters and constants, in execution order. The recorded tape then evaluates the
+function, its gradient, JVPs, VJPs and Jacobians at new points of the same shape and
+dtype by walking that list: no Python code of ``f`` runs again, and no tracer or
+dispatch is involved, only the primitives' NumPy implementations and their rules.
+
+What is frozen at recording time
+--------------------------------
+Python control flow that depends on values (``if x > 0:``, loops whose length depends
+on ``x``) took one path when the tape was recorded, and the replay follows that path
+at every point. Comparisons of traced values are logged while recording, and
+``tape.same_branches(x1)`` (or ``check_branches=True`` on any method) re-evaluates
+them at the new point to tell whether it would take the same branches. Masks built
+from such comparisons (``np.where(x > 0, ...)``) are frozen too; rules whose local
+derivative depends on values (``abs``, ``maximum``, ``max``) are re-evaluated.
+
+>>> import numpy as np, admodes as ad
+>>> tape = ad.record(lambda x: np.sin(x) * x, np.zeros(3))
+>>> tape.jacobian(np.array([0.0, 1.0, 2.0])).round(3)
+array([[0.   , 0.   , 0.   ],
+       [0.   , 1.382, 0.   ],
+       [0.   , 0.   , 0.077]])
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from . import core
+from .core import AdmodesError, Trace, Tracer, bind, concrete, shape_of
+from .forward import push_tangents
+from .reverse import backward_sweep
+from .tree import tree_flatten, tree_unflatten
+
+__all__ = ["record", "RecordedTape"]
+
+
+class _RecordingTrace(Trace):
+    """Keeps every primitive applied to its values, with all constants (unlike the reverse tape)."""
+
+    __slots__ = ("entries", "comparisons")
+
+    def __init__(self):
+        super().__init__()
+        self.entries = []  # (prim, params, parents, constants)
+        self.comparisons = []  # (ufunc, operands as (index, constant) pairs, result)
+
+    def new_input(self, value):
+        self.entries.append((None, None, (), ()))
+        return _Recorded(self, value, len(self.entries) - 1)
+
+    def process(self, prim, args, params):
+        primals, parents, constants = [], [], []
+        for a in args:
+            if type(a) is _Recorded and a._trace is self:
+                parents.append(a.index)
+                constants.append(None)
+                primals.append(a.primal)
+            else:
+                parents.append(-1)
+                constants.append(a)
+                primals.append(a)
+        out = bind(prim, primals, params)
+        self.entries.append((prim, params, tuple(parents), tuple(constants)))
+        return _Recorded(self, out, len(self.entries) - 1)
+
+    def note_comparison(self, ufunc, operands, result):
+        spec = []
+        mine = False
+        for a in operands:
+            if type(a) is _Recorded and a._trace is self:
+                spec.append((a.index, None))
+                mine = True
+            else:
+                spec.append((-1, concrete(a)))
+        if mine:
+            self.comparisons.append((ufunc, tuple(spec), np.asarray(result).copy()))
+
+
+class _Recorded(Tracer):
+    __slots__ = ("index",)
+
+    def __init__(self, trace, primal, index):
+        self._trace = trace
+        self.primal = primal
+        self.index = index
+
+
+def record(fun: Callable, *args, argnums=0) -> "RecordedTape":
+    """Run ``fun(*args)`` once and keep its primitives for replay at new points.
+
+    Arguments outside ``argnums`` are frozen at their recorded values; the tape's
+    methods take the ``argnums`` arguments only, in order.
+    """
+    from .api import _Inputs
+
+    inputs = _Inputs(args, argnums, "record")
+    trace = _RecordingTrace()
+    recorded = [trace.new_input(x) for x in inputs.leaves]
+    core.observers.append(trace)
+    try:
+        out = inputs.call(fun, recorded)
+    finally:
+        core.observers.remove(trace)
+    leaves, out_def = tree_flatten(out)
+    outputs = []
+    for leaf in leaves:
+        if type(leaf) is _Recorded and leaf._trace is trace:
+            outputs.append((leaf.index, None))
+        else:
+            outputs.append((-1, concrete(leaf)))
+    return RecordedTape(trace.entries, trace.comparisons, inputs, outputs, out_def)
+
+
+class RecordedTape:
+    """A recorded evaluation of a function, replayable at new points of the same shape and dtype."""
+
+    def __init__(self, entries, comparisons, inputs, outputs, out_def):
+        self.entries = entries
+        self.comparisons = comparisons
+        self.in_def = inputs.treedef
+        self.single = inputs.single
+        self.in_shapes = [shape_of(x) for x in inputs.leaves]
+        self.in_dtypes = [np.result_type(concrete(x)) for x in inputs.leaves]
+        self.in_sizes = inputs.sizes
+        self.outputs = outputs
+        self.out_def = out_def
+        values = self._forward([concrete(x) for x in inputs.leaves])
+        self.out_shapes = [shape_of(self._output(values, k)) for k in range(len(outputs))]
+        self.out_dtypes = [np.result_type(self._output(values, k)) for k in range(len(outputs))]
+        self.n = sum(self.in_sizes)
+        self.m = sum(int(np.prod(s, dtype=np.int64)) for s in self.out_shapes)
+
+    def __len__(self):
+        """Primitive operations on the tape."""
+        return sum(1 for e in self.entries if e[0] is not None)
+
+    def __repr__(self):
+        return f"<RecordedTape: {len(self)} operations, n = {self.n} inputs, m = {self.m} outputs>"
+
+    # -------------------------------------------------------------- inputs
+
+    def _leaves(self, args, check_branches=False):
+        expected = 1 if self.single else len(self.in_def.children)
+        if len(args) != expected:
+            raise AdmodesError(
+                f"this tape was recorded for {expected} argument(s) (those in argnums), got {len(args)}; "
+                "pass them in the same order."
+            )
+        leaves, treedef = tree_flatten(args[0] if self.single else tuple(args))
+        if treedef != self.in_def:
+            raise AdmodesError(f"the tape was recorded for inputs of structure {self.in_def}, got {treedef}.")
+        out = []
+        for k, (x, shape, dtype) in enumerate(zip(leaves, self.in_shapes, self.in_dtypes)):
+            x = np.asarray(x)
+            if x.shape != shape or x.dtype != dtype:
+                raise AdmodesError(
+                    f"input {k} has shape {x.shape} and dtype {x.dtype}, but the tape was recorded "
+                    f"for shape {shape} and dtype {dtype}; record a new tape for other shapes or dtypes "
+                    "(shapes and dtypes are fixed into the recorded operations)."
+                )
+            out.append(x)
+        if check_branches and not self.same_branches(*args):
+            raise AdmodesError(
+                "this point takes a different branch of a comparison of traced values than the "
+                "recorded one; record a new tape at this point."
+            )
+        return out
+
+    # -------------------------------------------------------------- sweeps over the tape
+
+    def _forward(self, leaves):
+        values = [None] * len(self.entries)
+        k = 0
+        for i, (prim, params, parents, constants) in enumerate(self.entries):
+            if prim is None:
+                values[i] = leaves[k]
+                k += 1
+                continue
+            args = [values[p] if p >= 0 else c for p, c in zip(parents, constants)]
+            out = prim.impl(*args, **params)
+            if core._counter is not None:
+                core._counter.record(prim, out, args, params)
+            values[i] = out
+        return values
+
+    def _output(self, values, k):
+        index, constant = self.outputs[k]
+        return values[index] if index >= 0 else constant
+
+    def _tangents(self, leaves, tangent_leaves, nb):
+        values = [None] * len(self.entries)
+        tangents = [None] * len(self.entries)
+        k = 0
+        for i, (prim, params, parents, constants) in enumerate(self.entries):
+            if prim is None:
+                values[i] = leaves[k]
+                tangents[i] = tangent_leaves[k]
+                k += 1
+                continue
+            args = [values[p] if p >= 0 else c for p, c in zip(parents, constants)]
+            out = prim.impl(*args, **params)
+            if core._counter is not None:
+                core._counter.record(prim, out, args, params)
+            values[i] = out
+            arg_tangents = [tangents[p] if p >= 0 else None for p in parents]
+            if any(t is not None for t in arg_tangents):
+                tangents[i] = push_tangents(prim, arg_tangents, nb, out, args, params)
+        return values, tangents
+
+    def _full_entries(self, values):
+        """The entries in the reverse engine's layout, every value kept."""
+        full = []
+        for i, (prim, params, parents, constants) in enumerate(self.entries):
+            if prim is None:
+                full.append((None, None, (), (), values[i]))
+                continue
+            args = [values[p] if p >= 0 else c for p, c in zip(parents, constants)]
+            full.append((prim, params, parents, args, values[i]))
+        return full
+
+    def _input_indices(self):
+        return [i for i, e in enumerate(self.entries) if e[0] is None]
+
+    def _pullback(self, values, cotangents, nb):
+        seeds = [(index, c) for (index, _), c in zip(self.outputs, cotangents) if index >= 0 and c is not None]
+        inputs = self._input_indices()
+        if not seeds:
+            return [None] * len(inputs)
+        return backward_sweep(self._full_entries(values), seeds, inputs, nb)
+
+    # -------------------------------------------------------------- public methods
+
+    def same_branches(self, *args) -> bool:
+        """Whether every comparison of traced values recorded gives the same result at ``args``."""
+        if not self.comparisons:
+            return True
+        values = self._forward(self._leaves(args))
+        for ufunc, spec, result in self.comparisons:
+            operands = [values[i] if i >= 0 else c for i, c in spec]
+            if not np.array_equal(ufunc(*operands), result):
+                return False
+        return True
+
+    def __call__(self, *args, check_branches: bool = False):
+        """The function's value at ``args``, by replaying the tape."""
+        values = self._forward(self._leaves(args, check_branches))
+        return tree_unflatten(self.out_def, [self._output(values, k) for k in range(len(self.outputs))])
+
+    def jvp(self, primals, tangents, check_branches: bool = False):
+        """``(out, J @ tangents)`` at ``primals`` (tuples, one entry per recorded argument)."""
+        leaves = self._leaves(tuple(primals), check_branches)
+        t_leaves = [np.asarray(t, dtype=d) for t, d in zip(tree_flatten(tangents[0] if self.single else tuple(tangents))[0], self.in_dtypes)]
+        values, tangent_values = self._tangents(leaves, t_leaves, 0)
+        outs, touts = [], []
+        for k, (index, constant) in enumerate(self.outputs):
+            outs.append(values[index] if index >= 0 else constant)
+            t = tangent_values[index] if index >= 0 else None
+            touts.append(np.zeros(self.out_shapes[k], self.out_dtypes[k]) if t is None else t)
+        return tree_unflatten(self.out_def, outs), tree_unflatten(self.out_def, touts)
+
+    def vjp(self, *args, check_branches: bool = False):
+        """``(out, vjp_fun)`` at ``args``; ``vjp_fun(cotangent)`` returns one cotangent per argument."""
+        leaves = self._leaves(args, check_branches)
+        values = self._forward(leaves)
+        out = tree_unflatten(self.out_def, [self._output(values, k) for k in range(len(self.outputs))])
+
+        def vjp_fun(cotangent):
+            cots = [np.asarray(c, dtype=d) for c, d in zip(tree_flatten(cotangent)[0], self.out_dtypes)]
+            adjoints = self._pullback(values, cots, 0)
+            grads = [np.zeros(s, d) if a is None else a for a, s, d in zip(adjoints, self.in_shapes, self.in_dtypes)]
+            tree = tree_unflatten(self.in_def, grads)
+            return (tree,) if self.single else tuple(tree)
+
+        return out, vjp_fun
+
+    def grad(self, *args, check_branches: bool = False):
+        """The gradient of a scalar recorded function at ``args`` (one replay and one backward sweep)."""
+        if self.m != 1 or self.out_shapes != [()]:
+            raise AdmodesError(f"grad needs a scalar output; this tape's output has shapes {self.out_shapes}. Use jacobian.")
+        _, vjp_fun = self.vjp(*args, check_branches=check_branches)
+        result = vjp_fun(np.ones((), self.out_dtypes[0]))
+        return result[0] if self.single else result
+
+    def jacobian(self, *args, mode: str = "auto", check_branches: bool = False):
+        """The Jacobian at ``args`` (shape ``out.shape + in.shape``), forward or reverse over the tape.
+
+        ``auto`` uses forward mode when n <= m (the sizes are known from the recording).
+        """
+        if mode not in ("auto", "forward", "reverse"):
+            raise AdmodesError(f"jacobian: mode={mode!r} is not 'auto', 'forward' or 'reverse'.")
+        leaves = self._leaves(args, check_branches)
+        if mode == "auto":
+            mode = "forward" if self.n <= self.m else "reverse"
+        rows = []  # rows[i][j]: out_i.shape + in_j.shape
+        if mode == "forward":
+            basis = _identity_blocks(self.in_sizes, self.in_shapes, self.in_dtypes)
+            values, tangents = self._tangents(leaves, basis, 1)
+            for k, (index, _) in enumerate(self.outputs):
+                t = tangents[index] if index >= 0 else None
+                full = np.zeros((self.n,) + self.out_shapes[k], self.out_dtypes[k]) if t is None else t
+                row, offset = [], 0
+                for size, shape in zip(self.in_sizes, self.in_shapes):
+                    block = np.reshape(full[offset : offset + size], shape + self.out_shapes[k])
+                    nin, nout = len(shape), len(self.out_shapes[k])
+                    row.append(np.transpose(block, tuple(range(nin, nin + nout)) + tuple(range(nin))))
+                    offset += size
+                rows.append(row)
+        else:
+            values = self._forward(leaves)
+            out_sizes = [int(np.prod(s, dtype=np.int64)) for s in self.out_shapes]
+            basis = _identity_blocks(out_sizes, self.out_shapes, self.out_dtypes)
+            adjoints = self._pullback(values, basis, 1)
+            fulls = [np.zeros((self.m,) + s, d) if a is None else a for a, s, d in zip(adjoints, self.in_shapes, self.in_dtypes)]
+            offset = 0
+            for k, size in enumerate(out_sizes):
+                rows.append([np.reshape(f[offset : offset + size], self.out_shapes[k] + s) for f, s in zip(fulls, self.in_shapes)])
+                offset += size
+        nested = [tree_unflatten(self.in_def, row) for row in rows]
+        if self.single:
+            return tree_unflatten(self.out_def, nested)
+        return tree_unflatten(self.out_def, [tuple(r) for r in nested])
+
+
+def _identity_blocks(sizes, shapes, dtypes):
+    """The n x n identity cut into one block per leaf, each shaped (n,) + leaf.shape."""
+    n = sum(sizes)
+    blocks, offset = [], 0
+    for size, shape, dtype in zip(sizes, shapes, dtypes):
+        block = np.zeros((n, size), dtype=dtype)
+        block[np.arange(offset, offset + size), np.arange(size)] = 1
+        blocks.append(block.reshape((n,) + tuple(shape)))
+        offset += size
+    return blocks
