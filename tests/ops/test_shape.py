@@ -1,0 +1,110 @@
+"""Spec table: shape functions (reshape, transpose, broadcast, expand/squeeze, concatenate,
+stack, atleast_nd, astype ...) against JAX.
+
+These are linear maps; the checks make sure each rule moves the tangent/cotangent
+entries to the right places, with a batch axis of directions in front (chunk 2) and
+without one (chunk 1), and that nesting works (the second-order rows).
+"""
+
+import numpy as np
+import pytest
+
+from .harness import OpSpec, check_all
+
+S23 = ((2, 3),)
+S234 = ((2, 3, 4),)
+
+SPECS = [
+    # ---- reshape
+    OpSpec("reshape (3,2)", lambda xp, x: xp.reshape(x, (3, 2)), S23),
+    OpSpec("reshape -1", lambda xp, x: xp.reshape(x, (-1,)), S234),
+    OpSpec("reshape (4,-1)", lambda xp, x: xp.reshape(x, (4, -1)), S234),
+    OpSpec("reshape int", lambda xp, x: xp.reshape(x, 6), S23),
+    OpSpec("reshape size-1 axes", lambda xp, x: xp.reshape(x, (1, 6, 1)), S23),
+    OpSpec("reshape 0-d to (1,1)", lambda xp, x: xp.reshape(x, (1, 1)), ((),)),
+    OpSpec("reshape (1,) to ()", lambda xp, x: xp.reshape(x, ()), ((1,),)),
+    OpSpec("reshape same shape", lambda xp, x: xp.reshape(x, (2, 3)) * x, S23),
+    OpSpec("x.reshape(3, -1)", lambda xp, x: x.reshape(3, -1), S23),
+    OpSpec("x.reshape((6,))", lambda xp, x: x.reshape((6,)), S23),
+    OpSpec("reshape empty", lambda xp, x: xp.reshape(x, (3, 0)), ((0, 3),)),
+    # ---- transpose
+    OpSpec("transpose 2-D", lambda xp, x: xp.transpose(x), S23),
+    OpSpec("transpose 3-D", lambda xp, x: xp.transpose(x), S234),
+    OpSpec("transpose axes (1,0,2)", lambda xp, x: xp.transpose(x, (1, 0, 2)), S234),
+    OpSpec("transpose axes (-1,0,1)", lambda xp, x: xp.transpose(x, (-1, 0, 1)), S234),
+    OpSpec("x.transpose(2, 0, 1)", lambda xp, x: x.transpose(2, 0, 1), S234),
+    OpSpec("x.transpose((1, 2, 0))", lambda xp, x: x.transpose((1, 2, 0)), S234),
+    OpSpec("x.transpose()", lambda xp, x: x.transpose(), S23),
+    OpSpec(".T 2-D", lambda xp, x: x.T, S23),
+    OpSpec(".T 3-D", lambda xp, x: x.T, S234),
+    OpSpec(".T 1-D", lambda xp, x: x.T * x, ((3,),)),
+    OpSpec(".mT", lambda xp, x: x.mT, S234),
+    OpSpec("x @ x.T", lambda xp, x: x @ x.T, S23),
+    # ---- broadcast_to
+    OpSpec("broadcast_to (3,)->(2,3)", lambda xp, x: xp.broadcast_to(x, (2, 3)), ((3,),)),
+    OpSpec("broadcast_to (2,1)->(4,2,3)", lambda xp, x: xp.broadcast_to(x, (4, 2, 3)), ((2, 1),)),
+    OpSpec("broadcast_to ()->(2,2)", lambda xp, x: xp.broadcast_to(x, (2, 2)), ((),)),
+    OpSpec("broadcast_to (1,)->3", lambda xp, x: xp.broadcast_to(x, 3), ((1,),)),
+    OpSpec("broadcast_to same shape", lambda xp, x: xp.broadcast_to(x, (2, 3)), S23),
+    OpSpec("broadcast_to (1,3)->(2,0,3)", lambda xp, x: xp.broadcast_to(x, (2, 0, 3)), ((1, 3),)),
+    # ---- expand_dims / squeeze / ravel
+    OpSpec("expand_dims 0", lambda xp, x: xp.expand_dims(x, 0), S23),
+    OpSpec("expand_dims -1", lambda xp, x: xp.expand_dims(x, -1), S23),
+    OpSpec("expand_dims (0,2)", lambda xp, x: xp.expand_dims(x, (0, 2)), S23),
+    OpSpec("expand_dims (-1,1)", lambda xp, x: xp.expand_dims(x, (-1, 1)), S23),
+    OpSpec("expand_dims 0-d", lambda xp, x: xp.expand_dims(x, 0), ((),)),
+    OpSpec("squeeze all", lambda xp, x: xp.squeeze(x), ((1, 3, 1),)),
+    OpSpec("squeeze axis=2", lambda xp, x: xp.squeeze(x, axis=2), ((1, 3, 1),)),
+    OpSpec("squeeze axis=(0,-1)", lambda xp, x: xp.squeeze(x, axis=(0, -1)), ((1, 3, 1),)),
+    OpSpec("squeeze to 0-d", lambda xp, x: xp.squeeze(x), ((1, 1),)),
+    OpSpec("x.squeeze(0)", lambda xp, x: x.squeeze(0), ((1, 3),)),
+    OpSpec("ravel", lambda xp, x: xp.ravel(x), S234),
+    OpSpec("ravel 0-d", lambda xp, x: xp.ravel(x), ((),)),
+    OpSpec("x.ravel()", lambda xp, x: x.ravel(), S23),
+    OpSpec("x.flatten()", lambda xp, x: x.flatten(), S23),
+    # ---- swapaxes / moveaxis
+    OpSpec("swapaxes 0 2", lambda xp, x: xp.swapaxes(x, 0, 2), S234),
+    OpSpec("swapaxes -1 0", lambda xp, x: xp.swapaxes(x, -1, 0), S234),
+    OpSpec("swapaxes same", lambda xp, x: xp.swapaxes(x, 1, 1), S23),
+    OpSpec("x.swapaxes(0, 1)", lambda xp, x: x.swapaxes(0, 1), S234),
+    OpSpec("moveaxis 0 -> -1", lambda xp, x: xp.moveaxis(x, 0, -1), S234),
+    OpSpec("moveaxis -1 -> 0", lambda xp, x: xp.moveaxis(x, -1, 0), S234),
+    OpSpec("moveaxis (0,1) -> (-1,-2)", lambda xp, x: xp.moveaxis(x, (0, 1), (-1, -2)), S234),
+    OpSpec("moveaxis (2,0) -> (0,1)", lambda xp, x: xp.moveaxis(x, (2, 0), (0, 1)), S234),
+    # ---- concatenate / stack
+    OpSpec("concatenate axis=0", lambda xp, x, y: xp.concatenate([x, y], axis=0), ((2, 3), (4, 3))),
+    OpSpec("concatenate axis=1", lambda xp, x, y: xp.concatenate([x, y], axis=1), ((2, 1), (2, 3))),
+    OpSpec("concatenate axis=-1 three", lambda xp, x, y, z: xp.concatenate((x, y, z), axis=-1),
+           ((2, 2, 1), (2, 2, 3), (2, 2, 2))),
+    OpSpec("concatenate axis=None", lambda xp, x, y: xp.concatenate([x, y], axis=None), ((2, 3), (4,))),
+    OpSpec("concatenate with a constant", lambda xp, x: xp.concatenate([xp.ones((1, 3), x.dtype), x, 2 * x], axis=0), S23),
+    OpSpec("concatenate same value twice", lambda xp, x: xp.concatenate([x, x], axis=1), S23),
+    OpSpec("concatenate with an empty part", lambda xp, x, y: xp.concatenate([x, y]), ((0, 3), (2, 3))),
+    OpSpec("concatenate single", lambda xp, x: xp.concatenate([x]), S23),
+    OpSpec("stack axis=0", lambda xp, x, y: xp.stack([x, y]), ((2, 3), (2, 3))),
+    OpSpec("stack axis=1", lambda xp, x, y: xp.stack([x, y], axis=1), ((2, 3), (2, 3))),
+    OpSpec("stack axis=-1 three", lambda xp, x, y, z: xp.stack((x, y, z), axis=-1), ((3,), (3,), (3,))),
+    OpSpec("stack 0-d", lambda xp, x, y: xp.stack([x, y, x * y]), ((), ())),
+    OpSpec("stack entries of x", lambda xp, x: xp.stack([x[1], x[0] * x[2]]), ((3,),)),
+    # ---- atleast_1d / atleast_2d
+    OpSpec("atleast_1d 0-d", lambda xp, x: xp.atleast_1d(x), ((),)),
+    OpSpec("atleast_1d 2-D", lambda xp, x: xp.atleast_1d(x) * 1.0, S23),
+    OpSpec("atleast_1d two", lambda xp, x, y: xp.concatenate(xp.atleast_1d(x, y)), ((), (2,))),
+    OpSpec("atleast_2d 1-D", lambda xp, x: xp.atleast_2d(x), ((3,),)),
+    OpSpec("atleast_2d 0-d", lambda xp, x: xp.atleast_2d(x), ((),)),
+    OpSpec("atleast_2d two", lambda xp, x, y: xp.concatenate(xp.atleast_2d(x, y), axis=1), ((2,), (1, 3))),
+    # ---- astype between float dtypes, copies
+    # rounding to float32 makes central differences with eps = 1e-6 meaningless (steps of ~1e-7);
+    # JAX's JVP/VJP/Jacobians of the same rounding are the reference here
+    OpSpec("astype float32 and back", lambda xp, x: (x.astype(xp.float32) * 2.0).astype(x.dtype) * x, S23,
+           fd=False),
+    OpSpec("astype float64 and back", lambda xp, x: xp.sin(x.astype(xp.float64)).astype(x.dtype), S23),
+    OpSpec("astype same dtype", lambda xp, x: x.astype(x.dtype) * x, S23),
+    OpSpec("np.copy", lambda xp, x: xp.copy(x) * x, S23),
+    OpSpec("x.copy()", lambda xp, x: x.copy() + x, S23),
+]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=str)
+def test_spec(spec):
+    check_all(spec)
