@@ -30,6 +30,7 @@ from .core import PRIMITIVES, AdmodesError
 from .cost import OpCounter, count_ops
 from .custom import custom_jvp, custom_vjp
 from .forward import Dual
+from .graph import Graph, trace
 from .replay import RecordedTape, record
 from .reverse import Node, Tape
 from .tree import tree_flatten, tree_map, tree_unflatten
@@ -41,6 +42,6 @@ __version__ = "0.1.0"
 __all__ = [
     "grad", "value_and_grad", "jvp", "vjp", "jacobian", "jacfwd", "jacrev", "hessian", "hvp",
     "choose_mode", "ModeChoice", "count_ops", "OpCounter", "AdmodesError", "PRIMITIVES",
-    "Dual", "Node", "Tape", "tree_flatten", "tree_unflatten", "tree_map", "supported_functions",
+    "Dual", "Node", "Tape", "trace", "Graph", "tree_flatten", "tree_unflatten", "tree_map", "supported_functions",
     "custom_jvp", "custom_vjp", "check_grads", "record", "RecordedTape",
 ]
