@@ -1,0 +1,87 @@
+"""Spec table: x[index] (gather) and its adjoint scatter-add, against JAX.
+
+Basic indexing (slices, negative steps, integers, Ellipsis, None), integer arrays
+(repeated indices: the VJP must add, not assign), boolean masks, and advanced indices
+separated by a slice, None or Ellipsis, where NumPy moves the advanced block to the
+front: the batch axis of directions (chunk 2) must be put back in front.
+"""
+
+import numpy as np
+import pytest
+
+from .harness import OpSpec, check_all
+
+A = np.array
+S4 = ((4,),)
+S34 = ((3, 4),)
+S234 = ((2, 3, 4),)
+MASK4 = A([True, False, True, True])
+MASK34 = A([[True, False, False, True], [False, False, False, False], [True, True, False, True]])
+
+
+def seq(xp, items):
+    """A Python list for NumPy (admodes' list path); JAX refuses list indices, so an array there."""
+    return list(items) if xp is np else A(items)
+
+
+SPECS = [
+    # ---- basic: slices, steps, integers
+    OpSpec("x[1:3]", lambda xp, x: x[1:3], S4),
+    OpSpec("x[:, 1:]", lambda xp, x: x[:, 1:], S34),
+    OpSpec("x[::-1]", lambda xp, x: x[::-1], S4),
+    OpSpec("x[::-2]", lambda xp, x: x[::-2], S34),
+    OpSpec("x[3:0:-2, ::-1]", lambda xp, x: x[3:0:-2, ::-1], ((4, 3),)),
+    OpSpec("x[1:1] empty", lambda xp, x: x[1:1], S4),
+    OpSpec("x[1]", lambda xp, x: x[1], S34),
+    OpSpec("x[-1]", lambda xp, x: x[-1], S234),
+    OpSpec("x[1, -2] scalar", lambda xp, x: x[1, -2], S34),
+    OpSpec("x[0, 1:, -1]", lambda xp, x: x[0, 1:, -1], S234),
+    OpSpec("x[1:] - x[:-1]", lambda xp, x: x[1:] - x[:-1], S4),
+    OpSpec("x[0] * x[0] * x[2]", lambda xp, x: x[0] * x[0] * x[2], S34),
+    # ---- Ellipsis and None
+    OpSpec("x[..., 1]", lambda xp, x: x[..., 1], S234),
+    OpSpec("x[0, ..., 1:]", lambda xp, x: x[0, ..., 1:], S234),
+    OpSpec("x[...]", lambda xp, x: x[...], S34),
+    OpSpec("x[None]", lambda xp, x: x[None], S34),
+    OpSpec("x[:, np.newaxis]", lambda xp, x: x[:, np.newaxis], S34),
+    OpSpec("x[None, ..., None, 1]", lambda xp, x: x[None, ..., None, 1], S234),
+    OpSpec("x[()] 0-d", lambda xp, x: x[()], ((),)),
+    OpSpec("x[()] array", lambda xp, x: x[()], S34),
+    OpSpec("x[None] 0-d", lambda xp, x: x[None], ((),)),
+    # ---- integer arrays (repeated indices add up in the VJP)
+    OpSpec("x[[0, 2, 0]] list", lambda xp, x: x[seq(xp, [0, 2, 0])], S4),
+    OpSpec("x[[-1, 0, -1]] negative", lambda xp, x: x[A([-1, 0, -1])], S34),
+    OpSpec("x[2-D index array]", lambda xp, x: x[A([[0, 1], [1, 0], [3, 3]])], S4),
+    OpSpec("x[:, [1, 1, 3]]", lambda xp, x: x[:, A([1, 1, 3])], S34),
+    OpSpec("x[[0, 2], [1, 3]] paired", lambda xp, x: x[A([0, 2]), A([1, 3])], S34),
+    OpSpec("x[[[0], [2]], [1, 3]] broadcast", lambda xp, x: x[A([[0], [2]]), A([1, 3])], S34),
+    OpSpec("x[1, [0, 0, 2]] int and array", lambda xp, x: x[1, A([0, 0, 2])], S34),
+    OpSpec("x[:, [0, 2], [1, 3]] contiguous", lambda xp, x: x[:, A([0, 2]), A([1, 3])], S234),
+    OpSpec("x[[1, 0]][:, [2, 2]] twice", lambda xp, x: x[A([1, 0])][:, A([2, 2])], S34),
+    OpSpec("x[empty index array]", lambda xp, x: x[A([], dtype=int)], S4),
+    # ---- boolean masks
+    OpSpec("x[mask]", lambda xp, x: x[MASK4], S4),
+    OpSpec("x[mask 2-D]", lambda xp, x: x[MASK34], S34),
+    OpSpec("x[:, mask]", lambda xp, x: x[:, MASK4], S34),
+    OpSpec("x[mask, 1:]", lambda xp, x: x[A([True, False, True]), 1:], S34),
+    OpSpec("x[x > 0]", lambda xp, x: x[x > 0], S34),
+    OpSpec("x[all-false mask]", lambda xp, x: x[A([False] * 4)], S4),
+    # ---- advanced indices separated by a slice / None / Ellipsis: block moved to the front
+    OpSpec("x[[0, 1], :, [1, 2]]", lambda xp, x: x[A([0, 1]), :, A([1, 2])], S234),
+    OpSpec("x[[0, 1], :, [1, 2]] list", lambda xp, x: x[seq(xp, [0, 1]), :, seq(xp, [1, 2])], S234),
+    OpSpec("x[0, :, [1, 2]] int separated", lambda xp, x: x[0, :, A([1, 2])], S234),
+    OpSpec("x[[1, 0], 1:, 2]", lambda xp, x: x[A([1, 0]), 1:, 2], S234),
+    OpSpec("x[[[0], [1]], :, [1, 2, 2]] 2-D block", lambda xp, x: x[A([[0], [1]]), :, A([1, 2, 2])], S234),
+    OpSpec("x[[0, 1], None, [1, 2]]", lambda xp, x: x[A([0, 1]), None, A([1, 2])], S234),
+    OpSpec("x[[0, 1], ..., [1, 3]]", lambda xp, x: x[A([0, 1]), ..., A([1, 3])], S234),
+    OpSpec("x[mask, :, [1]] bool separated", lambda xp, x: x[A([False, True]), :, A([1])], S234),
+    OpSpec("x[:, 0, ::2, [1, 0]] 4-D", lambda xp, x: x[:, 0, ::2, A([1, 0])], ((2, 2, 3, 2),)),
+    # ---- composites
+    OpSpec("sum of gathered", lambda xp, x: xp.sum(x[A([0, 0, 1])] ** 2, axis=0), S34),
+    OpSpec("gather of a product", lambda xp, x, y: (x * y)[A([1, 0]), :, A([3, 3])], ((2, 3, 4), (3, 4))),
+]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=str)
+def test_spec(spec):
+    check_all(spec)
