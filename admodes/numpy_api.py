@@ -32,7 +32,7 @@ UFUNC_HANDLERS: dict = {
     np.subtract: elementwise.sub,
     np.multiply: elementwise.mul,
     np.true_divide: elementwise.div,
-    np.power: elementwise.power,
+    np.power: elementwise.power_any,
     np.negative: elementwise.neg,
     np.exp: elementwise.exp,
     np.log: elementwise.log,
@@ -427,7 +427,7 @@ def _install(tracer_class):
     t.__rmul__ = lambda self, other, p=e.mul: bind(p, (other, self), _NO_PARAMS)
     t.__truediv__ = lambda self, other, p=e.div: bind(p, (self, other), _NO_PARAMS)
     t.__rtruediv__ = lambda self, other, p=e.div: bind(p, (other, self), _NO_PARAMS)
-    t.__pow__ = lambda self, other, p=e.power: bind(p, (self, other), _NO_PARAMS)
+    t.__pow__ = lambda self, other: e.power_any(self, other)
     t.__rpow__ = lambda self, other, p=e.power: bind(p, (other, self), _NO_PARAMS)
     t.__matmul__ = lambda self, other: matmul(self, other)
     t.__rmatmul__ = lambda self, other: matmul(other, self)
@@ -467,3 +467,8 @@ def _install(tracer_class):
 
 
 _install(Tracer)
+
+
+# More of NumPy (ufuncs, scans, indexing and shape functions, einsum, np.linalg): those
+# modules register their handlers in the tables above.
+from . import numpy_extra, numpy_linalg  # noqa: E402,F401

@@ -19,7 +19,7 @@ from ..core import Primitive, concrete, shape_of
 from .shape import align, fit, unbroadcast
 
 __all__ = [
-    "add", "sub", "mul", "div", "neg", "power", "exp", "log", "sin", "cos", "tan", "tanh",
+    "add", "sub", "mul", "div", "neg", "power", "pow_const", "power_any", "exp", "log", "sin", "cos", "tan", "tanh",
     "sqrt", "absolute", "maximum", "minimum", "select", "square", "reciprocal", "UNARY",
     "BINARY",
 ]
@@ -114,6 +114,34 @@ def _power_vjp_x(g, nb, out, x, y):
 power = _binary("power", np.power, saves="both")
 power.jvp = _power_jvp
 power.defvjp(_power_vjp_x, lambda g, nb, out, x, y: unbroadcast(mul(g, _power_dy(out, x, y)), nb, shape_of(y)))
+
+
+# x ** p with a constant Python exponent (x**2, x**0.5, 1/x**3): the exponent is a static
+# parameter, so the tape keeps only x (the general ``power`` must also keep x**y for the
+# exponent's derivative).
+
+
+def _pow_const_rule(t, nb, out, x, exponent):
+    """d(x**p)/dx = p * x**(p-1), applied to a tangent or cotangent; 0 for p == 0 (as JAX)."""
+    if exponent == 0:
+        return None
+    if exponent == 1:
+        return t
+    if exponent == 2:
+        return mul(t, mul(2, x))
+    return mul(t, mul(exponent, pow_const(x, exponent=exponent - 1)))
+
+
+pow_const = Primitive("pow_const", lambda x, exponent: np.power(x, exponent), saves="args")
+pow_const.defjvp(_pow_const_rule)
+pow_const.defvjp(_pow_const_rule)
+
+
+def power_any(x, y):
+    """``x ** y``, routed to ``pow_const`` when the exponent is a Python number."""
+    if type(y) in (int, float):
+        return pow_const(x, exponent=y)
+    return power(x, y)
 
 
 # ---------------------------------------------------------------- unary functions
