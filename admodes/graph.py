@@ -77,11 +77,14 @@ JACOBIAN_LIMIT = 40_000
 
 _SHORT_OP = {
     "multiply": "mul", "subtract": "sub", "divide": "div", "negative": "neg", "absolute": "abs",
-    "power": "pow", "reciprocal": "recip", "broadcast_to": "bcast", "concatenate": "concat",
-    "transpose": "T", "getitem": "index",
+    "power": "pow", "pow_const": "pow", "reciprocal": "recip", "broadcast_to": "bcast", "concatenate": "concat",
+    "getitem": "index",
 }
-_INFIX = {"add": "+", "subtract": "−", "multiply": "×", "divide": "/", "power": "^", "matmul": "@"}
-_ELEMENTWISE = set(elementwise.UNARY) | set(elementwise.BINARY) | {"where"}
+_INFIX = {
+    "add": "+", "subtract": "−", "multiply": "×", "divide": "/", "power": "^",
+    "matmul": "@", "matvec": "@", "vecmat": "@", "vecvec": "@",
+}
+_ELEMENTWISE = set(elementwise.UNARY) | set(elementwise.BINARY) | {"where", "pow_const"}
 
 
 # --------------------------------------------------------------------------------------
@@ -505,13 +508,34 @@ def _formula(node: GraphNode, nodes) -> str:
         expr = f"−{args[0]}"
     elif op == "square":
         expr = f"{args[0]}²"
+    elif op == "pow_const" and "exponent" in node.params:
+        expr = f"{args[0]} ^ {format_number(node.params['exponent'])}"
     elif op == "getitem":
-        expr = f"{args[0]}[…]"
+        expr = f"{args[0]}[{_format_index(node.params.get('index'))}]"
     else:
-        shown = {k: v for k, v in node.params.items() if k not in ("index",)}
+        shown = {k: v for k, v in node.params.items() if k != "index" and v is not None and v is not False}
         extra = [f"{k}={_short_param(v)}" for k, v in shown.items()]
         expr = f"{_SHORT_OP.get(op, op)}({', '.join(args + extra)})"
     return f"{node.name} = {expr}"
+
+
+def _format_index(index) -> str:
+    """``(slice(None, 2), 0)`` -> ``":2, 0"``; arrays and anything unusual -> ``…``."""
+    items = index if isinstance(index, tuple) else (index,)
+    parts = []
+    for item in items:
+        if item is None:
+            parts.append("None")
+        elif item is Ellipsis:
+            parts.append("...")
+        elif isinstance(item, int | np.integer):
+            parts.append(str(int(item)))
+        elif isinstance(item, slice):
+            text = ":".join("" if v is None else str(v) for v in (item.start, item.stop, item.step))
+            parts.append(text[:-1] if text.endswith(":") and item.step is None else text)
+        else:
+            return "…"
+    return ", ".join(parts)
 
 
 def _short_param(v):
@@ -778,6 +802,32 @@ class Graph:
             if e.src == s:
                 return e
         raise KeyError(f"no edge {src!r} -> {dst!r}")
+
+    def rename(self, mapping=None, **names) -> "Graph":
+        """Give nodes readable names (``g.rename(add1="x", add2="y")``); formulas follow. Returns the graph.
+
+        >>> import admodes as ad
+        >>> g = ad.trace(lambda a, b, c: (a + b) * (b + c), -1.0, 3.0, 4.0, output_names=["f"])
+        >>> g.rename(add1="x", add2="y")["f"].formula
+        'f = x × y'
+        """
+        names = {**(mapping or {}), **names}
+        taken = {n.name for n in self.nodes}
+        for old, new in names.items():
+            node = self.node(old)
+            new = str(new)
+            if new != old and new in taken:
+                raise AdmodesError(f"rename: a node is already called {new!r}.")
+            taken.discard(old)
+            taken.add(new)
+            node.name = new
+            if old in node.outputs:
+                node.outputs = [new if o == old else o for o in node.outputs]
+                self.output_names = [new if o == old else o for o in self.output_names]
+        for node in self.nodes:
+            if node.kind == "op":
+                node.formula = _formula(node, self.nodes)
+        return self
 
     def __len__(self):
         return len(self.nodes)
