@@ -2,6 +2,7 @@
 
     python -m admodes graph "(a+b)*(b+c)" --at a=-1 b=3 c=4 --out graph.png
     python -m admodes graph "(a+b)*(b+c)" --at a=-1 b=3 c=4 --mode forward --wrt b --out fwd.png
+    python -m admodes graph "(a+b)*(b+c)" --at a=-1 b=3 c=4 --name add1=x add2=y --out graph.png
     python -m admodes graph "sin(x)*x" --at x=1 --cost
 
 The first draws the graph of f = (a + b)(b + c) with every value and, after the
@@ -311,6 +312,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--mode", choices=("reverse", "forward", "both"), default="reverse",
                    help="which sweep to show (default: reverse, the backward sweep from f with seed 1)")
     g.add_argument("--wrt", metavar="NAME", help="the input the forward sweep is seeded at (tangent 1)")
+    g.add_argument("--name", nargs="+", default=[], metavar="NODE=NAME",
+                   help="rename intermediate nodes, e.g. --name add1=x add2=y")
     g.add_argument("--out", metavar="FILE", help="write the figure: .png, .svg, .pdf, or .dot (Graphviz text)")
     g.add_argument("--direction", choices=("auto", "LR", "TB"), default="auto",
                    help="layers left to right or top to bottom (default: auto)")
@@ -334,6 +337,17 @@ def graph_command(args) -> int:
     g.title = f"f = {args.expression.strip()} at " + ", ".join(
         f"{n} = {_show(v)}" for n, v in at.items()
     )
+    if args.name:
+        renames = {}
+        for item in args.name:
+            old, sep, new = item.partition("=")
+            if not sep or not new.strip().isidentifier() or new.strip().startswith("__"):
+                raise ExpressionError(f"--name {item!r}: write NODE=NAME with NAME a plain identifier, e.g. add1=x")
+            renames[old.strip()] = new.strip()
+        try:
+            g.rename(renames)
+        except KeyError as exc:
+            raise ExpressionError(f"--name: {exc.args[0]}") from None
     if args.mode in ("forward", "both"):
         wrt = args.wrt
         if wrt is None:

@@ -60,6 +60,16 @@ def test_forward_figure(tmp_path, capsys, no_eval):
     assert "<svg" in out.read_text()
 
 
+def test_rename_nodes(capsys):
+    assert main(SEED + ["--name", "add1=x", "add2=y"]) == 0
+    assert "f = x × y" in capsys.readouterr().out
+    for bad in (["zz=x"], ["add1=x.y"], ["add1=__x"], ["add1"]):
+        with pytest.raises(SystemExit) as exc:
+            main(SEED + ["--name", *bad])
+        assert exc.value.code == 2
+        assert "--name" in capsys.readouterr().err
+
+
 def test_dot_output_and_cost(tmp_path, capsys):
     out = tmp_path / "graph.dot"
     assert main(SEED + ["--out", str(out), "--cost", "--mode", "both", "--wrt", "a"]) == 0
