@@ -9,9 +9,10 @@ dicts of arrays).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -92,7 +93,7 @@ class _Inputs:
             _as_input(leaf, f"{name}: argument {self.argnums[0] if self.single else self.argnums} leaf {k}")
             for k, leaf in enumerate(leaves)
         ]
-        self.sizes = [int(np.prod(shape_of(leaf), dtype=np.int64)) for leaf in self.leaves]
+        self.sizes = [math.prod(shape_of(leaf)) for leaf in self.leaves]
         self.size = sum(self.sizes)
 
     def call(self, fun, leaves):
@@ -440,7 +441,7 @@ def _reverse_jacobian(fun, inputs: _Inputs, chunk, recording=None, has_aux=False
     """Jacobian blocks jac[i][j] of shape (m_i,) + in_j.shape by backward sweeps over one tape."""
     if recording is None:
         recording = _Recording(fun, inputs, has_aux, name)
-    out_sizes = [int(np.prod(shape_of(p), dtype=np.int64)) for p in recording.primals]
+    out_sizes = [math.prod(shape_of(p)) for p in recording.primals]
     per_in = [[] for _ in inputs.leaves]
     for start, stop in _ranges(sum(out_sizes), chunk):
         basis = _basis(start, stop, out_sizes, [_float_like(p) for p in recording.primals])
@@ -524,7 +525,7 @@ def choose_mode(fun: Callable, *args, argnums=0) -> ModeChoice:
     inputs = _Inputs(args, argnums, "choose_mode")
     out = fun(*args)
     leaves, _ = tree_flatten(out)
-    m = sum(int(np.prod(shape_of(concrete(leaf)), dtype=np.int64)) for leaf in leaves)
+    m = sum(math.prod(shape_of(concrete(leaf))) for leaf in leaves)
     return _decide(inputs.size, m)
 
 
@@ -562,7 +563,7 @@ def jacobian(fun: Callable, argnums=0, *, mode: str = "auto", chunk: int | None 
                 # the output size is known only after one pass: record it on a tape, which
                 # reverse mode reuses and forward mode discards
                 recording = _Recording(f, inputs, has_aux, "jacobian")
-                m = sum(int(np.prod(shape_of(concrete(p)), dtype=np.int64)) for p in recording.primals)
+                m = sum(math.prod(shape_of(concrete(p))) for p in recording.primals)
                 chosen = decisions[key] = _decide(inputs.size, m).mode
         if chosen == "forward":
             out, jac, aux, treedef = _forward_jacobian(f, inputs, chunk, has_aux, "jacobian")

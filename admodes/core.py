@@ -34,6 +34,7 @@ whole Jacobian go through one vectorised sweep.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -172,7 +173,7 @@ class Tracer:
 
     @property
     def size(self):
-        return int(np.prod(shape_of(self.primal), dtype=np.int64))
+        return math.prod(shape_of(self.primal))
 
     @property
     def dtype(self):

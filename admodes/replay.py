@@ -26,6 +26,7 @@ array([[0.   , 0.   , 0.   ],
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
@@ -133,7 +134,7 @@ class RecordedTape:
         self.out_shapes = [shape_of(self._output(values, k)) for k in range(len(outputs))]
         self.out_dtypes = [np.result_type(self._output(values, k)) for k in range(len(outputs))]
         self.n = sum(self.in_sizes)
-        self.m = sum(int(np.prod(s, dtype=np.int64)) for s in self.out_shapes)
+        self.m = sum(math.prod(s) for s in self.out_shapes)
 
     def __len__(self):
         """Primitive operations on the tape."""
@@ -312,7 +313,7 @@ class RecordedTape:
                 rows.append(row)
         else:
             values = self._forward(leaves)
-            out_sizes = [int(np.prod(s, dtype=np.int64)) for s in self.out_shapes]
+            out_sizes = [math.prod(s) for s in self.out_shapes]
             basis = _identity_blocks(out_sizes, self.out_shapes, self.out_dtypes)
             adjoints = self._pullback(values, basis, 1)
             fulls = [np.zeros((self.m,) + s, d) if a is None else a for a, s, d in zip(adjoints, self.in_shapes, self.in_dtypes)]

@@ -14,6 +14,8 @@ directions at once) with respect to every recorded value.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import core
@@ -38,7 +40,7 @@ class ShapeDtype:
 
     @property
     def size(self):
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
     def __repr__(self):
         return f"ShapeDtype({self.shape}, {self.dtype})"
