@@ -133,6 +133,7 @@ class RecordedTape:
         values = self._forward([concrete(x) for x in inputs.leaves])
         self.out_shapes = [shape_of(self._output(values, k)) for k in range(len(outputs))]
         self.out_dtypes = [np.result_type(self._output(values, k)) for k in range(len(outputs))]
+        self._in_basis = self._out_basis = None
         self.n = sum(self.in_sizes)
         self.m = sum(math.prod(s) for s in self.out_shapes)
 
@@ -299,7 +300,9 @@ class RecordedTape:
             mode = "forward" if self.n <= self.m else "reverse"
         rows = []  # rows[i][j]: out_i.shape + in_j.shape
         if mode == "forward":
-            basis = _identity_blocks(self.in_sizes, self.in_shapes, self.in_dtypes)
+            if self._in_basis is None:  # the seeds never change: make them once
+                self._in_basis = _identity_blocks(self.in_sizes, self.in_shapes, self.in_dtypes)
+            basis = self._in_basis
             values, tangents = self._tangents(leaves, basis, 1)
             for k, (index, _) in enumerate(self.outputs):
                 t = tangents[index] if index >= 0 else None
@@ -314,7 +317,9 @@ class RecordedTape:
         else:
             values = self._forward(leaves)
             out_sizes = [math.prod(s) for s in self.out_shapes]
-            basis = _identity_blocks(out_sizes, self.out_shapes, self.out_dtypes)
+            if self._out_basis is None:
+                self._out_basis = _identity_blocks(out_sizes, self.out_shapes, self.out_dtypes)
+            basis = self._out_basis
             adjoints = self._pullback(values, basis, 1)
             fulls = [np.zeros((self.m,) + s, d) if a is None else a for a, s, d in zip(adjoints, self.in_shapes, self.in_dtypes)]
             offset = 0
