@@ -1,0 +1,130 @@
+"""Command line: ``python -m experiments {run,plot,list}`` (also the ``experiments`` console script).
+
+    python -m experiments run --quick                 # results/quick, < 2 minutes
+    python -m experiments run                         # the full suite (n, m up to 4096; long)
+    python -m experiments run --config my.toml --out results/mine [--resume]
+    python -m experiments plot --out results/quick    # figures and tables from results.csv
+    python -m experiments list                        # families, methods, suites
+
+Threads are pinned (BLAS, OpenMP, XLA: 1 by default; ``--threads N``, or ``threads``
+in the config; 0 leaves the environment alone) before NumPy or JAX is imported.
+Exit codes: 0 ok, 1 failed cells, 2 refused config, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import threads as _threads
+from .config import SUITES, ConfigError, raw_config
+
+EXIT_BAD_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="experiments", description="Measure forward- and reverse-mode AD cost as n and m grow.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="measure a suite's grid")
+    r.add_argument("--suite", choices=sorted(SUITES), help="a named suite (default: full)")
+    r.add_argument("--quick", action="store_true", help="the quick suite (same as --suite quick)")
+    r.add_argument("--config", metavar="FILE.toml", help="a TOML config (see experiments/config.py)")
+    r.add_argument("--out", metavar="DIR", help="output directory (default: results/<suite name>)")
+    r.add_argument("--resume", action="store_true", help="keep finished cells in DIR and measure only the rest")
+    r.add_argument("--threads", type=int, help="BLAS/XLA threads (default: the config's, 1); 0 = leave the environment alone")
+    r.add_argument("--methods", help="comma-separated methods (default: the config's, or all)")
+    r.add_argument("--repeats", type=int, help="override the number of timed repeats")
+    r.add_argument("--seed", type=int, help="override the seed")
+    r.add_argument("--no-plot", action="store_true", help="skip figures and tables at the end")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    pl = sub.add_parser("plot", help="figures and tables from a results directory")
+    pl.add_argument("--out", metavar="DIR", default="results/quick", help="results directory (default: results/quick)")
+
+    sub.add_parser("list", help="families, methods and suites")
+    return p
+
+
+def _cmd_run(args) -> int:
+    if args.config and (args.suite or args.quick):
+        print("error: give either --config or --suite/--quick, not both", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    suite = "quick" if args.quick else args.suite
+    try:
+        raw = raw_config(suite, args.config)  # standard library only: NumPy is not imported yet
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    overrides = {"threads": args.threads, "repeats": args.repeats, "seed": args.seed}
+    if args.methods:
+        overrides["methods"] = [m.strip() for m in args.methods.split(",") if m.strip()]
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    threads = raw.get("threads", 1)
+    _threads.pin_threads(threads if isinstance(threads, int) and not isinstance(threads, bool) and threads >= 0 else 1)
+
+    import jax  # after pinning
+
+    jax.config.update("jax_enable_x64", True)
+    from .config import validate
+    from .runner import run
+
+    try:
+        config = validate(raw)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    config.source = args.config or f"suite:{suite or 'full'}"
+    out = args.out or f"results/{config.name}"
+    print(f"suite {config.name!r}: {len(config.cells)} cells -> {out} (threads: {config.threads or 'environment'})")
+    return run(config, out, resume=args.resume, progress=not args.no_progress, plot=not args.no_plot, argv=sys.argv)
+
+
+def _cmd_plot(args) -> int:
+    from . import plots
+
+    try:
+        written = plots.make_all(args.out)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
+    return 0
+
+
+def _cmd_list(args) -> int:
+    _threads.pin_threads(1)
+    from .families import FAMILIES
+    from .methods import METHODS
+
+    print("families (size knob in brackets):")
+    for name, fam in FAMILIES.items():
+        shape = []
+        if fam.fixed_n is not None:
+            shape.append(f"n = {fam.fixed_n}")
+        if fam.fixed_m is not None:
+            shape.append(f"m = {fam.fixed_m}")
+        if fam.m_equals_n:
+            shape.append("m = n")
+        extra = f"; {', '.join(shape)}" if shape else ""
+        print(f"  {name:12s} [{fam.size_name}, default {fam.default_size}{extra}] {fam.description}")
+    print("methods:")
+    for name, method in METHODS.items():
+        ok, note = method.available()
+        flag = "" if ok else "   (not installed: skipped)"
+        print(f"  {name:20s} {method.summary}{flag}")
+    print("suites:")
+    for name, suite in SUITES.items():
+        print(f"  {name:8s} {len(suite['sweeps'])} sweeps: {suite.get('description', '')}")
+    return 0
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    handler = {"run": _cmd_run, "plot": _cmd_plot, "list": _cmd_list}[args.command]
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,329 @@
+"""Run a config's grid: every cell, every method; oracle check, journal, resume, exit code.
+
+For each cell the runner builds the problem, computes the oracle Jacobian
+(``jax.jacrev`` of the JAX version of the same function, 64-bit) and the cost of one
+evaluation (ops and flops of one recorded pass, the ``c`` of the n*c and m*c lines).
+Then, for each method: prepare (compile, for jitted JAX), warm up, check the
+Jacobian against the oracle, time (``timing.measure``), count ops (admodes methods,
+one extra call under ``admodes.count_ops``), and measure peak memory (two extra
+calls). The cell's rows go to the journal in one atomic append and the CSV is
+rewritten; Ctrl-C or a crash keeps every finished cell, and ``resume=True`` skips
+them.
+
+Exit codes: 0 all cells ok, 1 some cell failed (over tolerance, or the method
+raised), 130 interrupted. Bad configs never get here (``config.ConfigError``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gc
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import provenance as prov
+from .config import Cell, Config
+from .families import get_family
+from .methods import METHODS, Method
+from .results import CSV_NAME, PROVENANCE_NAME, Journal, write_csv
+from .timing import measure, peak_rss_delta, peak_tracemalloc
+
+__all__ = ["run", "measure_cell", "oracle_jacobian", "eval_cost", "op_counts", "EXIT_OK", "EXIT_FAILED", "EXIT_INTERRUPTED"]
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _now():
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def oracle_jacobian(problem) -> np.ndarray:
+    """``jax.jacrev`` (x64, jitted) of the JAX version of the problem's function, as an (m, n) array."""
+    from .methods import jax_compiled
+
+    compiled, _ = jax_compiled(problem, "jacrev")  # shared with the jax_jacrev_jit method
+    J = compiled(problem.x("jax"))
+    return np.asarray(J, dtype=np.float64).reshape(problem.m, problem.n)
+
+
+def eval_cost(problem) -> tuple[int, int]:
+    """Ops and flops of one evaluation of the function: one reverse-mode recording pass."""
+    import admodes as ad
+
+    with ad.count_ops() as c:
+        ad.vjp(problem.fun("numpy"), problem.x0)
+    return c.ops, c.flops
+
+
+def op_counts(call, mode: str, sweeps: int, eval_flops: int) -> dict:
+    """The engine's own count of one Jacobian: totals, per sweep, and the largest tape."""
+    import admodes as ad
+
+    with ad.count_ops() as c:
+        call()
+    if mode == "reverse":  # one recorded pass, then `sweeps` backward sweeps over it
+        per_ops = (c.ops - c.tape_length) / sweeps
+        per_flops = (c.flops - eval_flops) / sweeps
+    else:
+        per_ops, per_flops = c.ops / sweeps, c.flops / sweeps
+    return {
+        "ops_total": c.ops,
+        "ops_per_sweep": per_ops,
+        "flops_total": c.flops,
+        "flops_per_sweep": per_flops,
+        "tape_length": c.tape_length,
+        "tape_bytes": c.tape_bytes,
+    }
+
+
+def _errors(J, R):
+    if J.shape != R.shape:
+        return math.inf, math.inf
+    abs_err = float(np.max(np.abs(J - R))) if J.size else 0.0
+    scale = float(np.max(np.abs(R))) if R.size else 0.0
+    rel_err = abs_err / scale if scale > 0 else (0.0 if abs_err == 0 else math.inf)
+    if not np.all(np.isfinite(J)):
+        abs_err = rel_err = math.inf
+    return abs_err, rel_err
+
+
+def measure_method(method: Method, problem, cell: Cell, config: Config, oracle, base: dict) -> dict:
+    """One row: time, cost, memory and correctness of ``method`` on ``problem``."""
+    row = dict(base)
+    row.update(method=method.name, library=method.library, mode=method.mode, mode_chosen=method.mode,
+               chunk=method.chunk, jit=method.jit, status="ok", error="")
+    try:
+        prepared = method.prepare(method, problem)
+        chosen = prepared.mode_chosen or method.mode
+        sweeps = method.sweeps(problem.n, problem.m, chosen)
+        row.update(mode_chosen=chosen, sweeps=sweeps, compile_s=prepared.compile_s)
+        t0 = time.perf_counter()
+        result = prepared.call()
+        row["first_call_s"] = time.perf_counter() - t0
+        for _ in range(config.warmup - 1):
+            prepared.call()
+        J = np.asarray(prepared.to_numpy(result), dtype=np.float64)
+        J = J.reshape(problem.m, problem.n) if J.size == problem.m * problem.n else J
+        del result
+        if oracle is not None:
+            abs_err, rel_err = _errors(J, oracle)
+            row.update(max_abs_err=abs_err, max_rel_err=rel_err)
+            if not (abs_err <= config.atol or rel_err <= config.rtol):
+                row["status"] = "failed"
+                row["error"] = (
+                    f"Jacobian differs from jax.jacrev: max abs {abs_err:.3g}, max rel {rel_err:.3g} "
+                    f"(rtol {config.rtol:g}, atol {config.atol:g})"
+                    + ("" if J.shape == oracle.shape else f"; shape {J.shape} != {oracle.shape}")
+                )
+        t = measure(prepared.call, config.repeats, config.min_time, config.budget_s)
+        row.update(time_median_s=t.median_s, time_iqr_s=t.iqr_s, time_q25_s=t.q25_s, time_q75_s=t.q75_s,
+                   time_min_s=t.min_s, repeats=t.repeats, inner_loops=t.inner_loops)
+        # one more call for the engine's op count and the resident-set peak (counting adds
+        # Python work but no arrays), one under tracemalloc (which slows the call down)
+        counted = {}
+
+        def counted_call():
+            if method.counts_ops:
+                counted.update(op_counts(prepared.call, chosen, sweeps, base.get("eval_flops") or 0))
+            else:
+                prepared.call()
+
+        if config.memory:
+            row["rss_peak_bytes"] = peak_rss_delta(counted_call)
+            row["mem_peak_bytes"] = peak_tracemalloc(prepared.call)
+        elif method.counts_ops:
+            counted_call()
+        row.update(counted)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # a broken method is a failed cell, not a crashed run
+        row["status"] = "error"
+        row["error"] = f"{type(exc).__name__}: {exc}"[:500]
+    return row
+
+
+def measure_cell(cell: Cell, methods: list[Method], config: Config, suite: str, on_method=None, after_method=None) -> list[dict]:
+    """Every row of one cell."""
+    fam = get_family(cell.family)
+    problem = fam.build(cell.n, cell.m, cell.size, cell.seed)
+    base = {
+        "suite": suite, "cell": cell.key, "family": cell.family, "n": problem.n, "m": problem.m,
+        "size": problem.size, "size_name": fam.size_name, "seed": cell.seed,
+        "rtol": config.rtol, "atol": config.atol,
+    }
+    oracle, oracle_error = None, ""
+    t0 = time.perf_counter()
+    try:
+        oracle = oracle_jacobian(problem)
+    except Exception as exc:
+        oracle_error = f"oracle (jax.jacrev) failed: {type(exc).__name__}: {exc}"[:500]
+    base["oracle_s"] = time.perf_counter() - t0
+    try:
+        base["eval_ops"], base["eval_flops"] = eval_cost(problem)
+    except Exception:  # the admodes methods will report the error themselves
+        pass
+    rows = []
+    for method in methods:
+        if on_method:
+            on_method(cell, problem, method)
+        row = measure_method(method, problem, cell, config, oracle, base)
+        if oracle is None and row["status"] == "ok":
+            row.update(status="error", error=oracle_error)
+        row["timestamp_utc"] = _now()
+        rows.append(row)
+        if after_method:
+            after_method(row)
+    return rows
+
+
+def _clear_jax_caches():
+    jax = sys.modules.get("jax")
+    if jax is not None:
+        try:
+            jax.clear_caches()
+        except Exception:  # pragma: no cover
+            pass
+
+
+def run(
+    config: Config,
+    out_dir,
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    plot: bool = True,
+    argv=None,
+    extra_methods=(),
+    log=print,
+) -> int:
+    """Measure every cell of ``config`` into ``out_dir``; return the exit code."""
+    started = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    journal = Journal(out)
+    registry = {**METHODS, **{m.name: m for m in extra_methods}}
+
+    # methods: unavailable optional peers are skipped with a note
+    wanted = list(dict.fromkeys(name for cell in config.cells for name in cell.methods))
+    ready, notes = {}, []
+    for name in wanted:
+        method = registry[name]
+        ok, note = method.available()
+        if ok:
+            ready[name] = method
+        else:
+            notes.append(note)
+    for note in notes:
+        log(f"note: {note}")
+
+    previous = {}
+    if resume:
+        journal.repair()
+        if (out / PROVENANCE_NAME).exists():
+            try:
+                previous = json.loads((out / PROVENANCE_NAME).read_text())
+            except (OSError, json.JSONDecodeError):
+                previous = {}
+    else:
+        if journal.path.exists() and journal.entries():
+            log(f"note: starting afresh in {out} (the previous results there are replaced; use --resume to continue them)")
+        journal.reset()
+        for stale in (out / CSV_NAME,):
+            stale.unlink(missing_ok=True)
+    done = journal.done() if resume else set()
+
+    plan = []
+    for cell in config.cells:
+        todo = [ready[name] for name in cell.methods if name in ready and (cell.key, name) not in done]
+        if todo:
+            plan.append((cell, todo))
+    skipped_cells = sum(1 for cell in config.cells if not any((cell.key, n) not in done for n in cell.methods if n in ready))
+
+    history = previous.get("history", [])
+    if previous:
+        history = history + [{k: previous.get(k) for k in ("date_utc", "command_line", "status", "exit_code", "wall_time_s")}]
+    info = prov.collect(config, argv, {
+        "status": "running",
+        "skipped_methods": notes,
+        "methods": {name: {"library": m.library, "mode": m.mode, "chunk": m.chunk, "jit": m.jit, "summary": m.summary} for name, m in ready.items()},
+        "cells_total": len(config.cells),
+        "cells_resumed": skipped_cells if resume else 0,
+        "resumed": bool(resume),
+        "history": history,
+    })
+    prov.write_json(out / PROVENANCE_NAME, info)
+    if resume and skipped_cells:
+        log(f"resume: {skipped_cells} finished cell(s) kept, {len(plan)} to measure")
+
+    total = sum(len(todo) for _, todo in plan)
+    status = "complete"
+    measured = 0
+    bar = None
+    try:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, disable=not progress, unit="meas", file=sys.stderr, dynamic_ncols=True, leave=True)
+
+        def on_method(cell, problem, method):
+            bar.set_description_str(problem.label, refresh=False)
+            bar.set_postfix_str(method.name, refresh=True)
+
+        for k, (cell, todo) in enumerate(plan):
+            if k and k % 16 == 0:  # bound the memory of compiled JAX code (eager caches help nearby cells)
+                _clear_jax_caches()
+            gc.collect()
+            rows = measure_cell(cell, todo, config, config.name, on_method, lambda row: bar.update(1))
+            journal.append(cell.key, rows)
+            write_csv(journal.rows(), out / CSV_NAME)
+            measured += 1
+            for row in rows:
+                if row["status"] != "ok":
+                    bar.write(f"{row['status'].upper()}: {cell.key} {row['method']}: {row['error']}")
+    except KeyboardInterrupt:
+        status = "interrupted"
+    finally:
+        if bar is not None:
+            bar.close()
+
+    all_rows = journal.rows()
+    if all_rows:
+        write_csv(all_rows, out / CSV_NAME)
+    bad = [r for r in all_rows if r.get("status") != "ok"]
+    if status == "interrupted":
+        code = EXIT_INTERRUPTED
+        log(f"interrupted: {measured} cell(s) finished in this run are kept in {out}; re-run with --resume to continue")
+    else:
+        code = EXIT_FAILED if bad else EXIT_OK
+        if bad:
+            status = "failed cells"
+    info.update(
+        status=status,
+        exit_code=code,
+        wall_time_s=round(time.perf_counter() - started, 3),
+        cells_measured=measured,
+        rows=len(all_rows),
+        failures=[{"cell": r["cell"], "method": r["method"], "status": r["status"], "error": r.get("error")} for r in bad],
+        finished_utc=_now(),
+    )
+    prov.write_json(out / PROVENANCE_NAME, info)
+
+    if plot and status != "interrupted" and all_rows:
+        try:
+            from . import plots
+
+            written = plots.make_all(out)
+            log(f"figures and tables: {len(written)} files in {out}")
+        except Exception as exc:  # figures must never cost the measurements
+            log(f"warning: plotting failed ({type(exc).__name__}: {exc}); the results are intact, run `python -m experiments plot --out {out}`")
+    wall = time.perf_counter() - started
+    log(f"{len(all_rows)} rows ({measured} cell(s) measured now) in {out / CSV_NAME}; wall time {wall:.1f} s")
+    if bad:
+        log(f"{len(bad)} row(s) not ok:")
+        for r in bad[:20]:
+            log(f"  {r['status']}: {r['cell']} {r['method']}: {r.get('error')}")
+    return code
