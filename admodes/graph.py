@@ -73,6 +73,7 @@ TANGENT_COLOUR = "#1e8449"  # tangents (forward sweep): green
 LOCAL_COLOUR = "#555555"  # local derivatives on edges: grey
 
 # local Jacobians of array edges are formed (and summarised) only up to this many entries
+# (of the Jacobian and of the identity pushed through the JVP rule to form it)
 JACOBIAN_LIMIT = 40_000
 
 _SHORT_OP = {
@@ -473,7 +474,7 @@ def _local_derivative(node: GraphNode, src: GraphNode, j):
         if np.all(d == 0):
             return f"{size} zero", None
         return f"{size} diag, norm {format_number(np.linalg.norm(d))}", None
-    if n * m > JACOBIAN_LIMIT:
+    if n * max(n, m) > JACOBIAN_LIMIT:  # the n x n basis of directions is formed too
         return f"{size} (not formed)", None
     basis = np.eye(n, dtype=src.value.dtype).reshape((n,) + in_shape)
     columns = _dense(_jvp_of_arg(node, j, basis, 1), dtype, (n,) + out_shape)  # (n,) + out_shape
@@ -562,6 +563,9 @@ class ModeCost:
     one direction per sweep (``jacobian(..., mode, chunk=1)``), which takes
     ``sweeps`` sweeps: n in forward mode, m in reverse mode (after one recording).
     ``stored_bytes`` is what the tape keeps alive (forward mode keeps no tape).
+    ``record_ops`` counts every primitive the recording pass runs, including any
+    applied to constants only (which are not on the tape: ``tape_length`` counts the
+    recorded operations, one per operation node of the graph).
     """
 
     mode: str

@@ -183,6 +183,17 @@ def test_constants_and_argnums():
     assert "dashed" in dot
     J = ad.jacobian(lambda x: np.tanh(W @ x) * 2.0, mode="reverse")(np.ones(3))
     assert np.allclose(g["x"].adjoint, np.ones(2) @ J)
+    report = g.cost()  # only x is differentiated: n = 3 forward sweeps, m = 2 backward sweeps
+    assert (report.forward.sweeps, report.reverse.sweeps) == (3, 2)
+    with ad.count_ops() as c:
+        ad.jacobian(lambda x, W: np.tanh(W @ x) * 2.0, argnums=0, mode="reverse", chunk=1)(np.ones(3), W)
+    assert report.reverse.jacobian_ops == c.ops
+
+
+def test_big_arrays_do_not_form_big_jacobians():
+    g = ad.trace(lambda x: np.sum(np.sin(x) @ x), np.ones((200, 200)))
+    assert g.edges[-1].local == "1×40000 (not formed)" and g.edges[-1].jacobian is None
+    assert g.edges[0].local.startswith("40000×40000 diag")
 
 
 def test_pytree_inputs_and_names():
