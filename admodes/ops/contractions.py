@@ -11,6 +11,8 @@ with the cotangents summed over broadcast stack axes.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..core import Primitive, shape_of
 from .shape import align, transpose, unbroadcast
 
@@ -42,3 +44,185 @@ matmul.defvjp(
     lambda g, nb, out, x, y: unbroadcast(matmul(g, matrix_transpose(y)), nb, shape_of(x)),
     lambda g, nb, out, x, y: unbroadcast(matmul(matrix_transpose(x), g), nb, shape_of(y)),
 )
+
+
+# ---------------------------------------------------------------- einsum
+#
+# ``einsum`` takes *normalized* subscripts: explicit output, ellipses spelled out as
+# letters, and no broadcasting of size-1 axes (a size-1 axis that broadcasts gets a
+# letter of its own, summed over). ``normalize_einsum`` turns anything NumPy accepts into
+# that form, so the rules below need one case only. Both rules are einsums again:
+#
+#   JVP of operand j: the same subscripts with the tangent in place of operand j (and a
+#   batch letter in front of its term and of the output);
+#   VJP of operand j: contract the cotangent with every other operand into the term of
+#   operand j. A letter repeated in that term (a diagonal, ``ii``) is renamed and tied to
+#   its first copy by an identity matrix; a letter summed out by operand j alone is
+#   restored by a vector of ones. Both are constants, so the rule is linear in g and
+#   differentiable again.
+
+_EINSUM_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _einsum_terms(subscripts):
+    lhs, out = subscripts.split("->")
+    return lhs.split(","), out
+
+
+def _fresh_letters(subscripts):
+    used = set(subscripts)
+    return iter(c for c in _EINSUM_LETTERS if c not in used)
+
+
+def _einsum_sublist_to_string(args):
+    """NumPy's interleaved form einsum(op0, sublist0, op1, sublist1, ..., [out]) as a string."""
+    operands = list(args[0::2])
+    sublists = list(args[1::2])
+    out = None
+    if len(args) % 2 == 1:
+        out = args[-1]
+        operands = operands[:-1]
+
+    def term(sublist):
+        pieces = []
+        for s in sublist:
+            if s is Ellipsis:
+                pieces.append("...")
+            else:
+                s = int(s)
+                if not 0 <= s < 52:
+                    raise ValueError(f"einsum: subscript {s} is not in [0, 52)")
+                pieces.append(_EINSUM_LETTERS[s])
+        return "".join(pieces)
+
+    subscripts = ",".join(term(s) for s in sublists)
+    if out is not None:
+        subscripts += "->" + term(out)
+    return subscripts, operands
+
+
+def normalize_einsum(subscripts, shapes):
+    """Subscripts NumPy accepts, for operands of ``shapes``, in the normalized form above."""
+    s = subscripts.replace(" ", "")
+    for c in s:
+        if c not in _EINSUM_LETTERS and c not in ",->.":
+            raise ValueError(f"einsum: invalid subscript character {c!r} in {subscripts!r}")
+    explicit = "->" in s
+    lhs, out = s.split("->") if explicit else (s, None)
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"einsum: {len(terms)} subscript terms for {len(shapes)} operands")
+    fresh = _fresh_letters(s)
+    ell_ndims = []
+    for term, shape in zip(terms, shapes):
+        n_letters = len(term.replace("...", ""))
+        if "..." in term:
+            if len(shape) < n_letters:
+                raise ValueError(f"einsum: term {term!r} has more subscripts than operand dimensions {len(shape)}")
+            ell_ndims.append(len(shape) - n_letters)
+        else:
+            if "." in term or len(term) != len(shape):
+                raise ValueError(
+                    f"einsum: term {term!r} does not match an operand of {len(shape)} dimensions"
+                )
+            ell_ndims.append(0)
+    max_ell = max(ell_ndims, default=0)
+    ell = "".join(next(fresh) for _ in range(max_ell))
+    if explicit:
+        if "..." not in out and max_ell and any(ell_ndims):
+            raise ValueError(
+                "output has more dimensions than subscripts given in einstein sum, but no '...' "
+                "ellipsis provided to broadcast the extra dimensions."
+            )
+        out = out.replace("...", ell)
+    else:
+        counts = {}
+        for c in lhs.replace("...", "").replace(",", ""):
+            counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, k in counts.items() if k == 1))
+    terms = [t.replace("...", ell[max_ell - k:]) for t, k in zip(terms, ell_ndims)]
+    # sizes per letter; size-1 axes that broadcast get their own (summed) letter
+    sizes = {}
+    for term, shape in zip(terms, shapes):
+        for c, n in zip(term, shape):
+            sizes.setdefault(c, set()).add(int(n))
+    for c, ns in sizes.items():
+        big = ns - {1}
+        if len(big) > 1:
+            raise ValueError(f"einsum: subscript {c!r} has mismatched sizes {sorted(ns)}")
+    renamed = []
+    for term, shape in zip(terms, shapes):
+        letters = []
+        for c, n in zip(term, shape):
+            if n == 1 and sizes[c] != {1}:
+                letters.append(next(fresh))
+            else:
+                letters.append(c)
+        renamed.append("".join(letters))
+    if len(set(out)) != len(out):
+        raise ValueError(f"einsum: output subscript repeated in {subscripts!r}")
+    present = set("".join(renamed))
+    for c in out:
+        if c not in present:
+            raise ValueError(f"einsum: output subscript {c!r} does not appear in the inputs")
+    return ",".join(renamed) + "->" + out
+
+
+def _einsum_impl(*operands, subscripts):
+    return np.einsum(subscripts, *operands, optimize="greedy" if len(operands) > 1 else False)
+
+
+def _einsum_flops(out, args, params):
+    terms, _ = _einsum_terms(params["subscripts"])
+    sizes = {}
+    for term, a in zip(terms, args):
+        sizes.update(zip(term, shape_of(a)))
+    return 2 * int(np.prod(list(sizes.values()), dtype=np.int64))
+
+
+def _einsum_jvp_rule(j):
+    def rule(t, nb, out, *operands, subscripts):
+        terms, output = _einsum_terms(subscripts)
+        if nb:
+            b = next(_fresh_letters(subscripts))
+            terms = list(terms)
+            terms[j] = b + terms[j]
+            output = b + output
+        ops = list(operands)
+        ops[j] = t
+        return einsum(*ops, subscripts=",".join(terms) + "->" + output)
+
+    return rule
+
+
+def _einsum_vjp_rule(j):
+    def rule(g, nb, out, *operands, subscripts):
+        terms, output = _einsum_terms(subscripts)
+        fresh = _fresh_letters(subscripts)
+        b = next(fresh) if nb else ""
+        target = terms[j]
+        shape = shape_of(operands[j])
+        dtype = g.dtype if hasattr(g, "dtype") else np.result_type(g)
+        letters, deltas = [], []
+        for c, n in zip(target, shape):
+            if c in letters:
+                f = next(fresh)
+                letters.append(f)
+                deltas.append((c + f, np.eye(n, dtype=dtype)))
+            else:
+                letters.append(c)
+        others = [k for k in range(len(terms)) if k != j]
+        present = set(b + output).union(*(terms[k] for k in others)).union(*(d for d, _ in deltas))
+        ones = [(c, np.ones(n, dtype=dtype)) for c, n in zip(letters, shape) if c not in present]
+        subs = [b + output] + [terms[k] for k in others] + [d for d, _ in deltas] + [c for c, _ in ones]
+        ops = [g] + [operands[k] for k in others] + [v for _, v in deltas] + [v for _, v in ones]
+        return einsum(*ops, subscripts=",".join(subs) + "->" + b + "".join(letters))
+
+    return rule
+
+
+_EINSUM_MAX_OPERANDS = 64  # NumPy's own limit on operands
+
+einsum = Primitive("einsum", _einsum_impl, flops=_einsum_flops, saves="args")
+einsum.defjvp(*(_einsum_jvp_rule(j) for j in range(_EINSUM_MAX_OPERANDS)))
+einsum.defvjp(*(_einsum_vjp_rule(j) for j in range(_EINSUM_MAX_OPERANDS)))

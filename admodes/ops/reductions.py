@@ -150,3 +150,77 @@ prod = Primitive("prod", lambda x, axis, keepdims: np.prod(x, axis=axis, keepdim
                  flops=_reduction_flops, saves="both")
 prod.defjvp(_prod_jvp)
 prod.defvjp(_prod_vjp)
+
+
+# ---------------------------------------------------------------- cumsum / cumprod (scans)
+
+
+def _to_last(x, axis):
+    """Move ``axis`` to the end (a transpose); returns the value and the inverse permutation."""
+    ndim = len(shape_of(x))
+    order = tuple(i for i in range(ndim) if i != axis) + (axis,)
+    if order == tuple(range(ndim)):
+        return x, None
+    return transpose(x, axes=order), tuple(int(i) for i in np.argsort(order))
+
+
+def _from_last(x, inverse):
+    return x if inverse is None else transpose(x, axes=inverse)
+
+
+def _cumsum_impl(x, axis, reverse):
+    if reverse:
+        return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
+    return np.cumsum(x, axis=axis)
+
+
+# A running sum is linear: its tangent is the running sum of the tangent, and its adjoint
+# is the running sum taken from the other end (``reverse``).
+cumsum = Primitive("cumsum", _cumsum_impl, flops=_reduction_flops, saves="none")
+cumsum.defjvp(lambda t, nb, out, x, axis, reverse: cumsum(t, axis=axis + nb, reverse=reverse))
+cumsum.defvjp(lambda g, nb, out, x, axis, reverse: cumsum(g, axis=axis + nb, reverse=not reverse))
+
+
+def _cumprod_partials(x, axis):
+    """M[..., j, i] = d out_i / d x_j = prod of x_k over k <= i, k != j (0 for j > i).
+
+    No division, so exact where entries are zero; O(n^2) work along ``axis`` (moved
+    last), used only when some entry is zero.
+    """
+    from .elementwise import select
+
+    moved, _ = _to_last(x, axis)
+    shape = shape_of(moved)
+    n = shape[-1]
+    rows = broadcast_to(reshape(moved, shape=shape[:-1] + (1, n)), shape=shape[:-1] + (n, n))
+    others = cumprod(select(np.eye(n, dtype=bool), 1, rows), axis=len(shape))
+    return select(np.tri(n, dtype=bool).T, others, 0)  # keep j <= i
+
+
+def _cumprod_jvp(t, nb, out, x, axis):
+    from .elementwise import div, mul
+
+    if not np.any(concrete(x) == 0):
+        return mul(out, cumsum(div(t, x), axis=axis + nb, reverse=False))
+    partials = _cumprod_partials(x, axis)
+    moved, inverse = _to_last(t, axis + nb)
+    shape = shape_of(moved)
+    column = reshape(moved, shape=shape + (1,))
+    return _from_last(sum_(mul(column, partials), axis=(len(shape) - 1,), keepdims=False), inverse)
+
+
+def _cumprod_vjp(g, nb, out, x, axis):
+    from .elementwise import div, mul
+
+    if not np.any(concrete(x) == 0):
+        return div(cumsum(mul(g, out), axis=axis + nb, reverse=True), x)
+    partials = _cumprod_partials(x, axis)
+    moved, inverse = _to_last(g, axis + nb)
+    shape = shape_of(moved)
+    row = reshape(moved, shape=shape[:-1] + (1, shape[-1]))
+    return _from_last(sum_(mul(row, partials), axis=(len(shape),), keepdims=False), inverse)
+
+
+cumprod = Primitive("cumprod", lambda x, axis: np.cumprod(x, axis=axis), flops=_reduction_flops, saves="both")
+cumprod.defjvp(_cumprod_jvp)
+cumprod.defvjp(_cumprod_vjp)

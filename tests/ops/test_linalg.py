@@ -1,0 +1,161 @@
+"""Spec table: np.linalg (solve, inv, det, slogdet, cholesky, eigh, eigvalsh, qr, svd,
+svdvals, multi_dot, matrix_power) against JAX, plus the refused cases.
+
+Inputs are drawn well conditioned: square matrices as ``I * n + noise``, symmetric
+positive definite ones as ``B B^T + n I``. Eigen- and singular vectors are compared
+up to their sign (``v * sign(v[0])``, a zero-derivative normalisation applied in both
+NumPy and JAX), since the sign is a convention of the LAPACK routine.
+
+``cholesky`` and ``eigh`` follow JAX: a tangent acts through its symmetric part. Rows
+that feed them a symmetric input directly turn finite differences off (NumPy's value
+reads one triangle only, so a non-symmetric perturbation is not what the derivative
+describes); the rows that build the symmetric matrix inside the function keep them.
+"""
+
+import numpy as np
+import pytest
+
+import admodes as ad
+
+from .harness import OpSpec, check_all
+from .lean import check_lean
+
+
+def _well(n, batch=()):
+    def draw(rng):
+        return (np.eye(n) * n + rng.uniform(-1, 1, batch + (n, n)),)
+
+    return draw
+
+
+def _well_rhs(n, rhs_shape, batch=()):
+    def draw(rng):
+        return np.eye(n) * n + rng.uniform(-1, 1, batch + (n, n)), rng.uniform(-1, 1, rhs_shape)
+
+    return draw
+
+
+def _spd(n, batch=()):
+    def draw(rng):
+        b = rng.uniform(-1, 1, batch + (n, n))
+        return (b @ np.swapaxes(b, -1, -2) + n * np.eye(n),)
+
+    return draw
+
+
+def _distinct_spectrum(n):
+    """A symmetric matrix with well separated eigenvalues."""
+
+    def draw(rng):
+        q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+        w = np.arange(1.0, n + 1) * 1.5 + rng.uniform(-0.3, 0.3, n)
+        return ((q * w) @ q.T,)
+
+    return draw
+
+
+def _separated(m, n):
+    """A matrix with well separated singular values."""
+
+    def draw(rng):
+        k = min(m, n)
+        u, _ = np.linalg.qr(rng.standard_normal((m, k)))
+        v, _ = np.linalg.qr(rng.standard_normal((n, k)))
+        s = np.arange(k, 0, -1) * 1.5 + rng.uniform(-0.3, 0.3, k)
+        return ((u * s) @ v.T,)
+
+    return draw
+
+
+def _signed(xp, v):
+    """Eigen/singular vectors in columns with a fixed sign (first row positive)."""
+    return v * xp.sign(v[..., :1, :])
+
+
+def _eigh_all(xp, a):
+    w, v = xp.linalg.eigh(a)
+    return xp.concatenate([w[None, :], _signed(xp, v)], axis=0)
+
+
+def _eigh_built(xp, b):
+    w, v = xp.linalg.eigh(b + b.T + xp.diag(xp.arange(b.shape[0], dtype=b.dtype) * 3.0))
+    return xp.concatenate([w[None, :], _signed(xp, v)], axis=0)
+
+
+def _qr_all(xp, a):
+    q, r = xp.linalg.qr(a)
+    return xp.concatenate([q, r], axis=0)
+
+
+def _svd_all(xp, a):
+    u, s, vt = xp.linalg.svd(a, full_matrices=False)
+    u2 = _signed(xp, u)
+    vt2 = vt * xp.sign(u[..., :1, :]).T  # the same flips keep A = U S Vt
+    return xp.concatenate([u2.ravel(), s, vt2.ravel()])
+
+
+LINALG = [
+    OpSpec("solve vector", lambda xp, a, b: xp.linalg.solve(a, b), (), draw=_well_rhs(3, (3,))),
+    OpSpec("solve matrix", lambda xp, a, b: xp.linalg.solve(a, b), (), draw=_well_rhs(3, (3, 2))),
+    OpSpec("solve stacked a, broadcast b", lambda xp, a, b: xp.linalg.solve(a, b), (),
+           draw=_well_rhs(2, (2, 3), batch=(2,))),
+    OpSpec("inv", lambda xp, a: xp.linalg.inv(a), (), draw=_well(3)),
+    OpSpec("inv stacked", lambda xp, a: xp.linalg.inv(a), (), draw=_well(2, (2,))),
+    OpSpec("det", lambda xp, a: xp.linalg.det(a), (), draw=_well(3)),
+    OpSpec("det stacked", lambda xp, a: xp.linalg.det(a), (), draw=_well(2, (3,))),
+    OpSpec("slogdet", lambda xp, a: xp.linalg.slogdet(a)[1] * xp.linalg.slogdet(a).sign, (), draw=_well(3)),
+    OpSpec("slogdet negative det", lambda xp, a: xp.linalg.slogdet(-a).logabsdet, (), draw=_well(3)),
+    OpSpec("cholesky symmetric input", lambda xp, a: xp.linalg.cholesky(a), (), draw=_spd(3), fd=False),
+    OpSpec("cholesky built", lambda xp, b: xp.linalg.cholesky(b @ b.T + 3.0 * xp.eye(3, dtype=b.dtype)), ((3, 3),)),
+    OpSpec("cholesky stacked", lambda xp, a: xp.linalg.cholesky(a), (), draw=_spd(2, (2,)), fd=False),
+    OpSpec("eigh", _eigh_all, (), draw=_distinct_spectrum(3), fd=False),
+    OpSpec("eigh built", _eigh_built, ((3, 3),), domain=(-0.5, 0.5)),
+    OpSpec("eigvalsh", lambda xp, a: xp.linalg.eigvalsh(a), (), draw=_distinct_spectrum(3), fd=False),
+    OpSpec("qr tall", _qr_all, ((4, 3),)),
+    OpSpec("qr square", _qr_all, ((3, 3),)),
+    OpSpec("qr mode=r", lambda xp, a: xp.linalg.qr(a, mode="r"), ((4, 2),)),
+    OpSpec("svd tall", _svd_all, (), draw=_separated(4, 3)),
+    OpSpec("svd wide", _svd_all, (), draw=_separated(2, 4)),
+    OpSpec("svd square", _svd_all, (), draw=_separated(3, 3)),
+    OpSpec("svd compute_uv=False", lambda xp, a: xp.linalg.svd(a, compute_uv=False), (), draw=_separated(3, 2)),
+    OpSpec("multi_dot", lambda xp, a, b, c: xp.linalg.multi_dot([a, b, c]), ((3,), (3, 2), (2, 2))),
+    OpSpec("matrix_power 3", lambda xp, a: xp.linalg.matrix_power(a, 3), ((2, 2),)),
+    OpSpec("matrix_power -2", lambda xp, a: xp.linalg.matrix_power(a, -2), (), draw=_well(2)),
+]
+
+if hasattr(np.linalg, "svdvals"):
+    LINALG.append(OpSpec("svdvals", lambda xp, a: xp.linalg.svdvals(a), (), draw=_separated(2, 3)))
+
+
+@pytest.mark.parametrize("spec", LINALG, ids=str)
+def test_spec(spec):
+    check_lean(spec)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", LINALG, ids=str)
+def test_spec_exhaustive(spec):
+    check_all(spec)
+
+
+# ----------------------------------------------------------------- refused cases
+
+
+def test_qr_wide_is_refused():
+    a = np.ones((2, 3))
+    with pytest.raises(ad.AdmodesError, match="m >= n"):
+        ad.grad(lambda x: np.sum(np.linalg.qr(x)[1]))(a)
+
+
+def test_svd_full_matrices_is_refused():
+    a = np.arange(6.0).reshape(3, 2)
+    with pytest.raises(ad.AdmodesError, match="full_matrices=False"):
+        ad.grad(lambda x: np.sum(np.linalg.svd(x)[0]))(a)
+
+
+def test_repeated_eigenvalues_give_finite_value_derivatives():
+    """eigh of the identity: the vectors are not unique, but the values are differentiable."""
+    grad = ad.grad(lambda a: np.sum(np.linalg.eigh(a)[0] ** 2))(np.eye(3))
+    np.testing.assert_allclose(grad, 2 * np.eye(3))
+    grad = ad.grad(lambda a: np.linalg.norm(a, 2))(np.eye(3))
+    assert np.all(np.isfinite(grad))
