@@ -83,20 +83,20 @@ def _grid(plt, panels, ncols=3, w=3.4, h=2.7):
 
 
 def _sweep_panels(df, axis):
-    """(family, fixed dict, rows) for every family and fixed values where ``axis`` varies (>= 3 points)."""
+    """(family, fixed dict, rows) for every family and fixed values where ``axis`` varies (>= 2 points)."""
     other = "m" if axis == "n" else "n"
     panels = []
     for family, g in df.groupby("family", sort=False):
         tied = bool((g["n"] == g["m"]).all())
         if tied:
-            if axis == "n" and g["n"].nunique() >= 3:
+            if axis == "n" and g["n"].nunique() >= 2:
                 for size, h in g.groupby("size"):
-                    if h["n"].nunique() >= 3:
+                    if h["n"].nunique() >= 2:
                         panels.append((family, {"m": "n", "size": size}, h))
             continue
         candidates = []
         for (o, size), h in g.groupby([other, "size"]):
-            if h[axis].nunique() >= 3:
+            if h[axis].nunique() >= 2:
                 candidates.append((o, size, h))
         if not candidates:
             continue
@@ -284,7 +284,10 @@ def _tape_figure(plt, df, figdir):
     ax.set_ylabel("peak bytes during one Jacobian (tracemalloc)")
     ax.set_title("peak memory of one Jacobian")
     ax.grid(True, alpha=0.3)
-    ax.legend(frameon=False, fontsize=6)
+    if not mem.empty:
+        ax.legend(frameon=False, fontsize=6)
+    else:
+        ax.text(0.5, 0.5, "memory not measured (memory = false)", ha="center", va="center", transform=ax.transAxes)
     fig.tight_layout()
     return _save(fig, figdir, "tape_memory")
 
