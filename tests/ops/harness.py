@@ -85,30 +85,84 @@ def _random_like(rng, arrays):
     return tuple(rng.standard_normal(np.shape(a)).astype(np.asarray(a).dtype) for a in arrays)
 
 
-def check_values(spec, args):
-    assert_close(np_fun(spec)(*args), _oracle(jax_fun(spec))(*args), spec.rtol, spec.atol, f"{spec}: value")
+def _reference_program(spec, n_args):
+    """One JAX program for every expected number of a row: value, Jacobians, Hessian.
+
+    Compiling, not running, is what JAX costs here, so a row compiles once; the expected
+    JVP (J . t) and VJP (c . J) are contractions of the Jacobian (``Reference``).
+    """
+    f = jax_fun(spec)
+    argnums = tuple(range(n_args))
+
+    def program(args, weights):
+        ref = {"value": f(*args), "jacobian": jax.jacrev(f, argnums=argnums)(*args)}
+        if weights is not None:
+            ref["hessian"] = jax.hessian(lambda *a: jnp.sum(f(*a) * weights), argnums=argnums)(*args)
+        return ref
+
+    return program
 
 
-def check_jvp(spec, args, rng):
-    tangents = _random_like(rng, args)
+class Reference:
+    """The random inputs of one row and JAX's answers for them, from one compiled call.
+
+    ``check_all`` builds one and hands it to each check; a check called on its own
+    (without ``reference``) asks JAX itself (jax.jvp, jax.vjp ...), so every check keeps
+    its standalone API. The float32 point is the float64 point rounded to float32.
+    """
+
+    def __init__(self, spec, args, rng, weights=True):
+        self.args = args
+        self.tangents = _random_like(rng, args)
+        out_shape = np.shape(np_fun(spec)(*args))
+        self.cot = rng.standard_normal(out_shape)
+        self.weights = rng.standard_normal(out_shape) if weights else None
+        self.args32 = tuple(np.asarray(a).astype(np.float32) for a in args)
+        self.tangents32 = tuple(t.astype(np.float32) for t in self.tangents)
+        weights = None if self.weights is None else jnp.asarray(self.weights)
+        self.jax = _oracle(_reference_program(spec, len(args)))(args, weights)
+        jac = [np.asarray(j) for j in self.jax["jacobian"]]
+        nout = len(out_shape)
+        self.jvp = sum((np.tensordot(j, t, axes=np.ndim(t)) for j, t in zip(jac, self.tangents)),
+                       np.zeros(out_shape))
+        self.vjp = [np.tensordot(self.cot, j, axes=nout) for j in jac]
+
+
+def check_values(spec, args, reference=None):
+    expected = reference.jax["value"] if reference is not None else _oracle(jax_fun(spec))(*args)
+    assert_close(np_fun(spec)(*args), expected, spec.rtol, spec.atol, f"{spec}: value")
+
+
+def check_jvp(spec, args, rng, reference=None):
+    if reference is not None:
+        tangents = reference.tangents
+        j_out, j_t = reference.jax["value"], reference.jvp
+    else:
+        tangents = _random_like(rng, args)
+        j_out, j_t = _oracle(lambda a, t: jax.jvp(jax_fun(spec), a, t))(args, tangents)
     out, t_out = ad.jvp(np_fun(spec), args, tangents)
-    j_out, j_t = _oracle(lambda a, t: jax.jvp(jax_fun(spec), a, t))(args, tangents)
     assert_close(out, j_out, spec.rtol, spec.atol, f"{spec}: jvp primal")
     assert_close(t_out, j_t, spec.rtol, spec.atol, f"{spec}: jvp tangent")
 
 
-def check_vjp(spec, args, rng):
+def check_vjp(spec, args, rng, reference=None):
     out, vjp_fun = ad.vjp(np_fun(spec), *args)
-    cot = rng.standard_normal(np.shape(out))
+    if reference is not None:
+        cot, expected = reference.cot, reference.vjp
+    else:
+        cot = rng.standard_normal(np.shape(out))
+        expected = _oracle(lambda a, c: jax.vjp(jax_fun(spec), *a)[1](c))(args, jnp.asarray(cot))
     cots = vjp_fun(cot)
-    expected = _oracle(lambda a, c: jax.vjp(jax_fun(spec), *a)[1](c))(args, jnp.asarray(cot))
     for i, (c, jc) in enumerate(zip(cots, expected)):
         assert_close(c, jc, spec.rtol, spec.atol, f"{spec}: vjp of argument {i}")
 
 
-def check_jacobians(spec, args):
+def check_jacobians(spec, args, reference=None):
     argnums = tuple(range(len(args)))
-    expected = _oracle(jax.jacrev(jax_fun(spec), argnums=argnums))(*args)
+    if reference is not None:
+        expected = reference.jax["jacobian"]
+    else:
+        expected = _oracle(jax.jacrev(jax_fun(spec), argnums=argnums))(*args)
     for mode in ("forward", "reverse"):
         for chunk in (None, 1, 2):
             got = ad.jacobian(np_fun(spec), argnums=argnums, mode=mode, chunk=chunk)(*args)
@@ -131,14 +185,17 @@ def _scalarized(spec, xp, weights):
     return lambda *args: xp.sum(spec.fun(xp, *args) * weights)
 
 
-def check_second_order(spec, args, rng):
+def check_second_order(spec, args, rng, reference=None):
     """Hessian of a random weighting of the outputs: all four nestings against jax.hessian."""
-    out = np_fun(spec)(*args)
-    weights = rng.standard_normal(np.shape(out))
-    g_np = _scalarized(spec, np, weights)
-    g_jax = _scalarized(spec, jnp, jnp.asarray(weights))
     argnums = tuple(range(len(args)))
-    expected = _oracle(jax.hessian(g_jax, argnums=argnums))(*args)
+    if reference is not None and reference.weights is not None:
+        weights, expected = reference.weights, reference.jax["hessian"]
+    else:
+        out = np_fun(spec)(*args)
+        weights = rng.standard_normal(np.shape(out))
+        g_jax = _scalarized(spec, jnp, jnp.asarray(weights))
+        expected = _oracle(jax.hessian(g_jax, argnums=argnums))(*args)
+    g_np = _scalarized(spec, np, weights)
     nestings = {
         "hessian (fwd-over-rev)": ad.hessian(g_np, argnums),
         "fwd-over-fwd": ad.jacfwd(ad.jacfwd(g_np, argnums), argnums),
@@ -153,34 +210,49 @@ def check_second_order(spec, args, rng):
                 assert_close(got[i][j], expected[i][j], rtol, atol, f"{spec}: {label} block ({i}, {j})")
 
 
-def check_float32(spec, rng):
-    args = draw_args(spec, rng, np.float32)
-    out, t_out = ad.jvp(np_fun(spec), args, _random_like(rng, args))
+def check_float32(spec, rng, reference=None):
+    if reference is not None:
+        args, tangents = reference.args32, reference.tangents32
+    else:
+        args = draw_args(spec, rng, np.float32)
+        tangents = _random_like(rng, args)
+    argnums = tuple(range(len(args)))
+    out, t_out = ad.jvp(np_fun(spec), args, tangents)
     assert np.asarray(out).dtype == np.float32, f"{spec}: float32 primal became {np.asarray(out).dtype}"
     assert np.asarray(t_out).dtype == np.float32, f"{spec}: float32 tangent became {np.asarray(t_out).dtype}"
     out, vjp_fun = ad.vjp(np_fun(spec), *args)
     for i, c in enumerate(vjp_fun(np.ones(np.shape(out), np.float32))):
         assert np.asarray(c).dtype == np.float32, f"{spec}: float32 cotangent {i} became {np.asarray(c).dtype}"
-    args64 = tuple(a.astype(np.float64) for a in args)
-    expected = _oracle(jax.jacrev(jax_fun(spec), argnums=tuple(range(len(args)))))(*args64)
-    got = ad.jacobian(np_fun(spec), argnums=tuple(range(len(args))))(*args)
+    if reference is not None:
+        expected = reference.jax["jacobian"]
+    else:
+        args64 = tuple(a.astype(np.float64) for a in args)
+        expected = _oracle(jax.jacrev(jax_fun(spec), argnums=argnums))(*args64)
+    got = ad.jacobian(np_fun(spec), argnums=argnums)(*args)
     for g, e in zip(got, expected):
         assert_close(g, e, 2e-3, 2e-3 * max(1.0, float(np.max(np.abs(e))) if np.size(e) else 1.0), f"{spec}: float32 jacobian")
 
 
-def check_all(spec: OpSpec, seed: int = 0):
-    """Every check of one spec row (the function the spec tables parametrise)."""
+def check_all(spec: OpSpec, seed: int = 0, second_order: bool | None = None):
+    """Every check of one spec row (the function the spec tables parametrise).
+
+    JAX's answers for the row come from one compiled program (``Reference``).
+    ``second_order=False`` skips the four nestings (default: ``spec.order >= 2``).
+    """
     rng = np.random.default_rng(seed)
     args = draw_args(spec, rng)
-    check_values(spec, args)
-    check_jvp(spec, args, rng)
-    check_vjp(spec, args, rng)
-    check_jacobians(spec, args)
+    if second_order is None:
+        second_order = spec.order >= 2
+    ref = Reference(spec, args, rng, weights=second_order)
+    check_values(spec, args, ref)
+    check_jvp(spec, args, rng, ref)
+    check_vjp(spec, args, rng, ref)
+    check_jacobians(spec, args, ref)
     if spec.fd:
         check_finite_differences(spec, args, rng)
-    if spec.order >= 2:
-        check_second_order(spec, args, rng)
-    check_float32(spec, rng)
+    if second_order:
+        check_second_order(spec, args, rng, ref)
+    check_float32(spec, rng, ref)
 
 
 def check_jacobian_values(spec: OpSpec, args, expected):
