@@ -29,6 +29,7 @@ SPECS = [
     *[OpSpec(f"np.dot {name}", lambda xp, a, b: xp.dot(a, b), shapes) for name, shapes in CASES],
     OpSpec("np.dot with a 0-d operand", lambda xp, a, b: xp.dot(a, b), ((), (2, 3))),
     OpSpec("a.dot(b)", lambda xp, a, b: a.dot(b), ((2, 3), (3,))),
+    OpSpec("np.linalg.matmul", lambda xp, a, b: xp.linalg.matmul(a, b), ((2, 3, 4), (4, 2))),
     OpSpec("constant @ x (ndarray.__matmul__ -> np.matmul ufunc)", lambda xp, x: xp.ones((2, 3), x.dtype) @ x, ((3, 4),)),
     OpSpec("x @ constant", lambda xp, x: x @ xp.arange(6.0).reshape(3, 2).astype(x.dtype), ((2, 3),)),
     OpSpec("x @ x", lambda xp, x: x @ x, ((3, 3),)),

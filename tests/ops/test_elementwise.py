@@ -99,6 +99,10 @@ SPECS = [
     OpSpec("clip lower only", lambda xp, x: xp.clip(x, -0.5, None), ((2, 3),)),
     OpSpec("clip upper only", lambda xp, x: xp.clip(x, None, 0.5), ((2, 3),)),
     OpSpec("clip method", lambda xp, x: x.clip(-1.0, 1.0), ((4,),)),
+    # ---- zero-derivative functions (evaluated on plain values) inside differentiable code
+    OpSpec("x * sign(x)", lambda xp, x: x * xp.sign(x), ((2, 3),), draw=lambda rng: (_nonzero(rng),)),
+    OpSpec("floor/ceil/round as constants", lambda xp, x: x * xp.floor(3 * x) + xp.ceil(x) * x**2 - xp.round(x), ((2, 3),)),
+    OpSpec("comparison operators as masks", lambda xp, x, y: xp.where((x >= y) & (x != 0.5), x, y * (x < 1)), ((2, 3), (2, 3))),
     OpSpec("clip array bounds", lambda xp, x, lo, hi: xp.clip(x, lo, hi), ((2, 3), (3,), (2, 1)),
            draw=lambda rng: (rng.uniform(-2, 2, (2, 3)), rng.uniform(-1, -0.1, 3), rng.uniform(0.1, 1, (2, 1)))),
 ]

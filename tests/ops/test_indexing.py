@@ -77,6 +77,9 @@ SPECS = [
     OpSpec("x[mask, :, [1]] bool separated", lambda xp, x: x[A([False, True]), :, A([1])], S234),
     OpSpec("x[:, 0, ::2, [1, 0]] 4-D", lambda xp, x: x[:, 0, ::2, A([1, 0])], ((2, 2, 3, 2),)),
     # ---- composites
+    OpSpec("x[argmax(x)]", lambda xp, x: x[xp.argmax(x)] * x, S4),
+    OpSpec("x[x.argmin(axis=0), [0, 1, 2, 3]]", lambda xp, x: x[x.argmin(axis=0), A([0, 1, 2, 3])], S34),
+    OpSpec("iteration over rows", lambda xp, x: xp.stack([r * i for i, r in enumerate(x)]), S34),
     OpSpec("sum of gathered", lambda xp, x: xp.sum(x[A([0, 0, 1])] ** 2, axis=0), S34),
     OpSpec("gather of a product", lambda xp, x, y: (x * y)[A([1, 0]), :, A([3, 3])], ((2, 3, 4), (3, 4))),
 ]
