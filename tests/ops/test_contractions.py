@@ -32,6 +32,7 @@ SPECS = [
     OpSpec("np.linalg.matmul", lambda xp, a, b: xp.linalg.matmul(a, b), ((2, 3, 4), (4, 2))),
     OpSpec("constant @ x (ndarray.__matmul__ -> np.matmul ufunc)", lambda xp, x: xp.ones((2, 3), x.dtype) @ x, ((3, 4),)),
     OpSpec("x @ constant", lambda xp, x: x @ xp.arange(6.0).reshape(3, 2).astype(x.dtype), ((2, 3),)),
+    OpSpec("constant stack @ x", lambda xp, x: xp.ones((2, 3, 4), x.dtype) @ x, ((4, 5),)),
     OpSpec("x @ x", lambda xp, x: x @ x, ((3, 3),)),
     OpSpec("x @ x.T @ x (2nd order cross terms)", lambda xp, x: x @ x.T @ x, ((2, 3),)),
     OpSpec("empty inner dimension", lambda xp, a, b: a @ b, ((2, 0), (0, 3))),
