@@ -168,16 +168,24 @@ def normalize_einsum(subscripts, shapes):
     return ",".join(renamed) + "->" + out
 
 
+def _einsum_naive_size(subscripts, operands):
+    """The product of all letter sizes: the work of one loop over every index combination."""
+    terms, _ = _einsum_terms(subscripts)
+    sizes = {}
+    for term, a in zip(terms, operands):
+        sizes.update(zip(term, shape_of(a)))
+    return int(np.prod(list(sizes.values()), dtype=np.int64))
+
+
 def _einsum_impl(*operands, subscripts):
-    return np.einsum(subscripts, *operands, optimize="greedy" if len(operands) > 1 else False)
+    # NumPy's contraction-order search costs ~50 us: worth it only for larger contractions,
+    # where it also hands pairs to BLAS
+    large = len(operands) > 1 and _einsum_naive_size(subscripts, operands) > 4096
+    return np.einsum(subscripts, *operands, optimize="greedy" if large else False)
 
 
 def _einsum_flops(out, args, params):
-    terms, _ = _einsum_terms(params["subscripts"])
-    sizes = {}
-    for term, a in zip(terms, args):
-        sizes.update(zip(term, shape_of(a)))
-    return 2 * int(np.prod(list(sizes.values()), dtype=np.int64))
+    return 2 * _einsum_naive_size(params["subscripts"], args)
 
 
 def _einsum_jvp_rule(j):

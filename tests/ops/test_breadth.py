@@ -231,3 +231,55 @@ def test_spec(spec):
 def test_spec_exhaustive(spec):
     """The harness's full check (separate JAX jvp/vjp/jacrev/hessian programs)."""
     check_all(spec)
+
+
+# ================================================================= conventions at kinks and ties
+# Hand-written Jacobians; check_jacobian_values confirms JAX agrees, then checks both modes.
+
+CONVENTIONS = [
+    ("fmax tie: the second argument", OpSpec("fmax", lambda xp, x, y: xp.fmax(x, y), ((), ())),
+     (1.0, 1.0), (0.0, 1.0)),
+    ("fmin tie: the second argument", OpSpec("fmin", lambda xp, x, y: xp.fmin(x, y), ((), ())),
+     (1.0, 1.0), (0.0, 1.0)),
+    ("fmax ignores NaN", OpSpec("fmax", lambda xp, x, y: xp.fmax(x, y), ((), ())),
+     (1.0, np.nan), (1.0, 0.0)),
+    ("hypot at the origin: 0.5 each", OpSpec("hypot", lambda xp, x, y: xp.hypot(x, y), ((), ())),
+     (0.0, 0.0), (0.5, 0.5)),
+    ("sort ties: stable", OpSpec("sort", lambda xp, x: xp.sort(x), ((3,),)),
+     ([1.0, 1.0, 0.5],), ([[0, 0, 1], [1, 0, 0], [0, 1, 0]],)),
+    ("argmax gather ties: the first", OpSpec("argmax gather", lambda xp, x: x[xp.argmax(x)], ((3,),)),
+     ([3.0, 1.0, 3.0],), ([1.0, 0.0, 0.0],)),
+    ("norm inf ties: split", OpSpec("norm inf", lambda xp, x: xp.linalg.norm(x, xp.inf), ((3,),)),
+     ([1.0, -1.0, 0.5],), ([0.5, -0.5, 0.0],)),
+    ("norm 1 at zero: slope 1", OpSpec("norm 1", lambda xp, x: xp.linalg.norm(x, 1), ((2,),)),
+     ([0.0, -2.0],), ([1.0, -1.0],)),
+    ("cumprod at a zero: exact", OpSpec("cumprod", lambda xp, x: xp.cumprod(x), ((3,),)),
+     ([2.0, 0.0, 3.0],), ([[1, 0, 0], [0, 2, 0], [0, 6, 0]],)),
+    ("clip at the bounds: 0.5", OpSpec("clip", lambda xp, x: xp.clip(x, 0.0, 1.0), ((2,),)),
+     ([0.0, 1.0],), ([[0.5, 0], [0, 0.5]],)),
+]
+
+
+@pytest.mark.parametrize("label, spec, args, expected", CONVENTIONS, ids=[c[0] for c in CONVENTIONS])
+def test_convention(label, spec, args, expected):
+    check_jacobian_values(spec, args, expected)
+
+
+# ================================================================= errors
+
+
+def test_qr_m_less_than_n_and_refused_modes_name_the_fix():
+    with pytest.raises(ad.AdmodesError, match="mode='reduced'"):
+        ad.grad(lambda x: np.sum(np.linalg.qr(x)[0]))(np.ones((2, 3)))
+
+
+def test_sort_in_place_is_refused():
+    with pytest.raises(ad.AdmodesError, match="np.sort"):
+        ad.grad(lambda x: x.sort())(np.ones(3))
+
+
+def test_einsum_bad_subscripts_raise_like_numpy():
+    with pytest.raises(ValueError):
+        ad.grad(lambda x: np.einsum("ij,jk->ik", x, np.ones((2, 2))).sum())(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="ellipsis"):
+        ad.grad(lambda x: np.einsum("...i->i", x).sum())(np.ones((2, 3)))
