@@ -46,7 +46,16 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _cmd_run(args) -> int:
+def _command_line(argv) -> list:
+    """The command as typed: ``python -m experiments ...`` rather than the path of __main__.py."""
+    if argv is not None:
+        return ["experiments", *argv]
+    if sys.argv and sys.argv[0].endswith("__main__.py"):
+        return ["python", "-m", "experiments", *sys.argv[1:]]
+    return list(sys.argv)
+
+
+def _cmd_run(args, argv=None) -> int:
     if args.config and (args.suite or args.quick):
         print("error: give either --config or --suite/--quick, not both", file=sys.stderr)
         return EXIT_BAD_CONFIG
@@ -77,7 +86,7 @@ def _cmd_run(args) -> int:
     config.source = args.config or f"suite:{suite or 'full'}"
     out = args.out or f"results/{config.name}"
     print(f"suite {config.name!r}: {len(config.cells)} cells -> {out} (threads: {config.threads or 'environment'})")
-    return run(config, out, resume=args.resume, progress=not args.no_progress, plot=not args.no_plot, argv=sys.argv)
+    return run(config, out, resume=args.resume, progress=not args.no_progress, plot=not args.no_plot, argv=_command_line(argv))
 
 
 def _cmd_plot(args) -> int:
@@ -122,8 +131,9 @@ def _cmd_list(args) -> int:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"run": _cmd_run, "plot": _cmd_plot, "list": _cmd_list}[args.command]
-    return handler(args)
+    if args.command == "run":
+        return _cmd_run(args, argv)
+    return {"plot": _cmd_plot, "list": _cmd_list}[args.command](args)
 
 
 if __name__ == "__main__":

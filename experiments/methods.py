@@ -53,6 +53,7 @@ class Method:
     requires: tuple = ()
     install_hint: str = ""
     counts_ops: bool = False
+    numpy_memory: bool = True  # its arrays are NumPy's, which tracemalloc sees (not XLA's or torch's)
 
     def available(self) -> tuple[bool, str]:
         """Whether the libraries this method needs can be imported, and a note if not."""
@@ -174,7 +175,7 @@ for _t, _mode in (("jacfwd", "forward"), ("jacrev", "reverse")):
         register(Method(
             f"jax_{_t}_{'jit' if _jit else 'eager'}", "jax", _mode, "all", _jit,
             f"jax.{_t} ({'jitted; compile time in compile_s' if _jit else 'eager, op by op'}), vmapped over all directions",
-            _jax(_t, _jit), requires=("jax",),
+            _jax(_t, _jit), requires=("jax",), numpy_memory=False,
         ))
 
 
@@ -212,4 +213,5 @@ for _t, _mode in (("jacfwd", "forward"), ("jacrev", "reverse")):
         f"torch_{_t}", "torch", _mode, "all", False,
         f"torch.func.{_t} on CPU (vmapped over all directions)",
         _torch(_t), optional=True, requires=("torch",), install_hint="pip install torch (a CPU build)",
+        numpy_memory=False,
     ))

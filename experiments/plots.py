@@ -13,7 +13,8 @@
                     evaluation), and peak memory of one Jacobian against m*n
 
 and into ``DIR/``: ``scaling_exponents.{csv,md}``, ``crossover.{csv,md}``,
-``op_theory.{csv,md}``. Matplotlib runs headless (Agg).
+``op_theory.{csv,md}`` and a ``README.md`` summing them up (``summary``). Matplotlib
+runs headless (Agg).
 """
 
 from __future__ import annotations
@@ -328,4 +329,7 @@ def make_all(directory) -> list[Path]:
     written += _ops_figure(plt, ok, figdir)
     written += _tape_figure(plt, ok, figdir)
     written += write_tables(df, out)
+    from .summary import write_readme
+
+    written.append(write_readme(out))
     return written

@@ -59,7 +59,7 @@ COLUMN_DOCS = {
     "tape_bytes": "bytes of array data the tape holds at its peak",
     "eval_ops": "ops of one evaluation of the function (c, for the n*c and m*c lines)",
     "eval_flops": "flops of one evaluation of the function",
-    "mem_peak_bytes": "peak bytes traced by tracemalloc during one call (NumPy + Python; not XLA/torch buffers)",
+    "mem_peak_bytes": "peak bytes traced by tracemalloc during one call (NumPy-based methods only; XLA/torch buffers are invisible to it)",
     "rss_peak_bytes": "growth of the process's resident-set high-water mark during one call",
     "max_abs_err": "largest |J - J_ref| against jax.jacrev (x64)",
     "max_rel_err": "max_abs_err / max |J_ref|",

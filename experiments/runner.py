@@ -135,7 +135,8 @@ def measure_method(method: Method, problem, cell: Cell, config: Config, oracle, 
 
         if config.memory:
             row["rss_peak_bytes"] = peak_rss_delta(counted_call)
-            row["mem_peak_bytes"] = peak_tracemalloc(prepared.call)
+            if method.numpy_memory:  # XLA and torch buffers are invisible to tracemalloc: left empty
+                row["mem_peak_bytes"] = peak_tracemalloc(prepared.call)
         elif method.counts_ops:
             counted_call()
         row.update(counted)
@@ -179,6 +180,19 @@ def measure_cell(cell: Cell, methods: list[Method], config: Config, suite: str, 
         if after_method:
             after_method(row)
     return rows
+
+
+CLEAR_CACHES_ABOVE = 4 << 30
+
+
+def _rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            import os
+
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _clear_jax_caches():
@@ -274,7 +288,7 @@ def run(
             bar.set_postfix_str(method.name, refresh=True)
 
         for k, (cell, todo) in enumerate(plan):
-            if k and k % 16 == 0:  # bound the memory of compiled JAX code (eager caches help nearby cells)
+            if _rss_bytes() > CLEAR_CACHES_ABOVE:  # JAX's compiled code and eager caches (which help nearby cells)
                 _clear_jax_caches()
             gc.collect()
             rows = measure_cell(cell, todo, config, config.name, on_method, lambda row: bar.update(1))
