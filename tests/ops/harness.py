@@ -201,6 +201,9 @@ def check_second_order(spec, args, rng, reference=None):
         "fwd-over-fwd": ad.jacfwd(ad.jacfwd(g_np, argnums), argnums),
         "rev-over-fwd": ad.jacrev(ad.jacfwd(g_np, argnums), argnums),
         "rev-over-rev": ad.jacrev(ad.jacrev(g_np, argnums), argnums),
+        # one direction at a time inside a batch of directions, and the other way round
+        "fwd(chunk 2)-over-rev(chunk 1)": ad.jacfwd(ad.jacrev(g_np, argnums, chunk=1), argnums, chunk=2),
+        "rev(chunk 1)-over-fwd(chunk 2)": ad.jacrev(ad.jacfwd(g_np, argnums, chunk=2), argnums, chunk=1),
     }
     rtol, atol = max(spec.rtol, 1e-6), max(spec.atol, 1e-8)
     for label, h in nestings.items():
