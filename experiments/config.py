@@ -304,7 +304,7 @@ def validate(raw: dict, *, memory_limit: int | None = None, extra_methods=()) ->
                 ms = []
         sizes = _int_list(sweep["size"], f"{where}.size", errors) if "size" in sweep else [fam.default_size]
         sweep_methods = method_list(sweep.get("methods"), f"{where}.methods")
-        chosen = tuple(sweep_methods or top_methods or [n for n in known_methods if not known_methods[n].name.startswith("_")])
+        chosen = tuple(sweep_methods or top_methods or list(methods.METHODS))
         for n in ns:
             for m in (ms if ms is not None else [n]):
                 for size in sizes:

@@ -65,7 +65,7 @@ COLUMN_DOCS = {
     "max_rel_err": "max_abs_err / max |J_ref|",
     "rtol": "relative tolerance of the oracle check",
     "atol": "absolute tolerance of the oracle check",
-    "oracle_s": "time to compute the oracle Jacobian of this cell",
+    "oracle_s": "time to compute the oracle Jacobian of this cell (includes compiling jax.jacrev, shared with jax_jacrev_jit)",
     "timestamp_utc": "when the cell finished",
 }
 COLUMNS = list(COLUMN_DOCS)

@@ -315,6 +315,9 @@ def run(
         code = EXIT_FAILED if bad else EXIT_OK
         if bad:
             status = "failed cells"
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        info["threads"]["torch_num_threads"] = torch.get_num_threads()
     info.update(
         status=status,
         exit_code=code,
