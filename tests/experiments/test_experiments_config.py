@@ -1,7 +1,7 @@
 """Configs are validated before anything runs; a refusal names the offending key."""
 
 import pytest
-from conftest import tiny_raw
+from experiments_helpers import tiny_raw
 
 from experiments.__main__ import main
 from experiments.config import SUITES, ConfigError, validate

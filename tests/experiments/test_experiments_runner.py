@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import TINY_METHODS, wrong_method
+from experiments_helpers import TINY_METHODS, quiet, tiny, wrong_method
 
 from experiments.__main__ import main
 from experiments.methods import Method, Prepared
@@ -12,7 +12,7 @@ from experiments.results import COLUMNS, Journal
 from experiments.runner import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, run
 
 
-def test_tiny_run_writes_the_tidy_csv_and_provenance(tmp_path, tiny, quiet):
+def test_tiny_run_writes_the_tidy_csv_and_provenance(tmp_path):
     config = tiny()
     code = run(config, tmp_path, progress=False, plot=False, argv=["test"], log=quiet)
     assert code == EXIT_OK
@@ -40,7 +40,7 @@ def test_tiny_run_writes_the_tidy_csv_and_provenance(tmp_path, tiny, quiet):
     assert prov["git"]["commit"] is None or len(prov["git"]["commit"]) == 40
 
 
-def test_wrong_jacobian_is_marked_failed_and_the_run_exits_nonzero(tmp_path, tiny, quiet):
+def test_wrong_jacobian_is_marked_failed_and_the_run_exits_nonzero(tmp_path):
     bad = wrong_method()
     config = tiny(extra_methods=[bad], methods=["admodes_rev_vec", bad.name])
     code = run(config, tmp_path, progress=False, plot=False, extra_methods=[bad], log=quiet)
@@ -56,13 +56,13 @@ def test_wrong_jacobian_is_marked_failed_and_the_run_exits_nonzero(tmp_path, tin
     assert prov["exit_code"] == EXIT_FAILED and len(prov["failures"]) == len(config.cells)
 
 
-def test_a_tiny_error_within_tolerance_passes(tmp_path, tiny, quiet):
+def test_a_tiny_error_within_tolerance_passes(tmp_path):
     close = wrong_method(delta=1e-13, name="nearly_right")
     config = tiny(extra_methods=[close], methods=[close.name])
     assert run(config, tmp_path, progress=False, plot=False, extra_methods=[close], log=quiet) == EXIT_OK
 
 
-def test_a_method_that_raises_is_an_error_row_not_a_crash(tmp_path, tiny, quiet):
+def test_a_method_that_raises_is_an_error_row_not_a_crash(tmp_path):
     def prepare(method, problem):
         raise RuntimeError("boom")
 
@@ -90,7 +90,7 @@ def _interrupting(after_calls):
     return Method("ctrl_c", "test", "auto", "all", False, "Ctrl-C on its second cell", prepare)
 
 
-def test_interrupt_keeps_finished_cells_and_resume_measures_only_the_rest(tmp_path, tiny, quiet):
+def test_interrupt_keeps_finished_cells_and_resume_measures_only_the_rest(tmp_path):
     stopper = _interrupting(after_calls=1)
     config = tiny(extra_methods=[stopper], methods=["admodes_fwd_vec", "ctrl_c"])
     code = run(config, tmp_path, progress=False, plot=False, extra_methods=[stopper], log=quiet)

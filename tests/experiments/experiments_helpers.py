@@ -1,7 +1,6 @@
-"""Fixtures for the experiments tests: tiny configs that run in a second or two."""
+"""Helpers for the experiments tests: tiny configs that run in a second or two, a wrong method."""
 
 import numpy as np
-import pytest
 
 TINY_METHODS = ["admodes_fwd_chunk1", "admodes_fwd_vec", "admodes_rev_chunk1", "admodes_rev_vec", "admodes_auto"]
 
@@ -22,20 +21,15 @@ def tiny_raw(**overrides):
     return raw
 
 
-@pytest.fixture
-def tiny():
-    """A function making a validated tiny config (keyword overrides allowed)."""
+def tiny(extra_methods=(), **overrides):
+    """A validated tiny config (keyword overrides allowed)."""
     from experiments.config import validate
 
-    def make(extra_methods=(), **overrides):
-        return validate(tiny_raw(**overrides), extra_methods=extra_methods)
-
-    return make
+    return validate(tiny_raw(**overrides), extra_methods=extra_methods)
 
 
-@pytest.fixture
-def quiet():
-    return lambda *a, **k: None
+def quiet(*args, **kwargs):
+    """A log function that prints nothing."""
 
 
 def wrong_method(delta=1e-3, name="wrong_jacobian"):
