@@ -190,11 +190,17 @@ def _sum(x, axis, keepdims):
     return reductions.sum_(x, axis=tuple(sorted(axis)), keepdims=keepdims)
 
 
+def _max_from_zero(x, axis, keepdims):
+    """max(x) over ``axis`` with an initial 0, as JAX's norms: where every entry is 0 the
+    maximum ties with the initial value, and the derivative is split (0.5)."""
+    return e.maximum(reductions.max_(x, axis=axis, keepdims=keepdims), 0.0)
+
+
 def _vector_norm(x, ord, axis, keepdims):
     if ord is None or ord == 2:
         return e.sqrt(_sum(e.mul(x, x), axis, keepdims))
     if ord == np.inf:
-        return reductions.max_(e.absolute(x), axis=axis, keepdims=keepdims)
+        return _max_from_zero(e.absolute(x), axis, keepdims)
     if ord == -np.inf:
         return reductions.min_(e.absolute(x), axis=axis, keepdims=keepdims)
     if ord == 0:  # the number of nonzero entries: zero derivative
@@ -215,9 +221,11 @@ def _matrix_norm(x, ord, axis, keepdims):
         return e.sqrt(_sum(e.mul(x, x), axis, keepdims))
     if ord in (1, -1, np.inf, -np.inf):
         inner, outer = (row, col) if ord in (1, -1) else (col, row)  # sum over inner, extremum over outer
-        chooser = reductions.max_ if ord > 0 else reductions.min_
         sums = _sum(e.absolute(x), (inner,), True)
-        out = chooser(sums, axis=(outer,), keepdims=True)
+        if ord > 0:
+            out = _max_from_zero(sums, (outer,), True)
+        else:
+            out = reductions.min_(sums, axis=(outer,), keepdims=True)
     elif ord in (2, -2, "nuc"):
         rest = [i for i in range(ndim) if i not in (row, col)]
         moved = shape_ops.transpose(x, axes=tuple(rest + [row, col])) if rest + [row, col] != list(range(ndim)) else x
@@ -225,8 +233,10 @@ def _matrix_norm(x, ord, axis, keepdims):
         last = (len(rest),)
         if ord == "nuc":
             out = reductions.sum_(s, axis=last, keepdims=False)
+        elif ord == 2:
+            out = _max_from_zero(s, last, False)
         else:
-            out = (reductions.max_ if ord == 2 else reductions.min_)(s, axis=last, keepdims=False)
+            out = reductions.min_(s, axis=last, keepdims=False)
         kept = list(shape_of(x))
         kept[row] = kept[col] = 1
         out = _reshape(out, tuple(kept))
