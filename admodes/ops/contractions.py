@@ -1,4 +1,4 @@
-"""Contractions: matrix products.
+"""Contractions: matrix products and ``einsum``.
 
 ``matmul`` here takes operands of at least two axes (NumPy's stacked matrices); the
 NumPy-facing ``np.matmul``/``np.dot``/``@`` handlers lift vectors to matrices and drop
