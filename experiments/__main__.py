@@ -72,9 +72,9 @@ def _cmd_run(args, argv=None) -> int:
     threads = raw.get("threads", 1)
     _threads.pin_threads(threads if isinstance(threads, int) and not isinstance(threads, bool) and threads >= 0 else 1)
 
-    import jax  # after pinning
+    from .methods import configure_jax  # imports NumPy: after pinning
 
-    jax.config.update("jax_enable_x64", True)
+    configure_jax()
     from .config import validate
     from .runner import run
 

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["Method", "Prepared", "METHODS", "register", "get_method", "resolve", "sweeps_of", "jax_compiled"]
+__all__ = ["Method", "Prepared", "METHODS", "register", "get_method", "resolve", "sweeps_of", "jax_compiled", "configure_jax"]
 
 
 @dataclass
@@ -138,6 +138,20 @@ register(Method(
 # ----------------------------------------------------------------------------- JAX
 
 
+def configure_jax():
+    """64-bit JAX, and synchronous CPU dispatch: every timed call blocks on its result anyway,
+    and without a hop to a worker thread small Jacobians are not timed as thread wake-ups
+    (which cost milliseconds on a busy machine). Idempotent; recorded in the provenance."""
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    try:
+        jax.config.update("jax_cpu_enable_async_dispatch", False)
+    except (AttributeError, KeyError, ValueError):  # pragma: no cover - older/newer JAX without the option
+        pass
+    return jax
+
+
 def jax_compiled(problem, transform: str):
     """``jax.jit(jax.<transform>(fun))`` compiled ahead of time for ``problem.x0``, and its compile time.
 
@@ -145,9 +159,7 @@ def jax_compiled(problem, transform: str):
     """
     key = f"jax_{transform}_compiled"
     if key not in problem.cache:
-        import jax
-
-        jax.config.update("jax_enable_x64", True)
+        jax = configure_jax()
         fun, x = problem.fun("jax"), problem.x("jax")
         t0 = time.perf_counter()
         compiled = jax.jit(getattr(jax, transform)(fun)).lower(x).compile()
@@ -157,9 +169,7 @@ def jax_compiled(problem, transform: str):
 
 def _jax(transform, jit):
     def prepare(method, problem):
-        import jax
-
-        jax.config.update("jax_enable_x64", True)
+        jax = configure_jax()
         x = problem.x("jax")
         if jit:
             compiled, compile_s = jax_compiled(problem, transform)

@@ -99,6 +99,7 @@ def collect(config=None, argv=None, extra: dict | None = None) -> dict:
 
         info["jax_backend"] = jax.default_backend()
         info["jax_enable_x64"] = bool(jax.config.jax_enable_x64)
+        info["jax_cpu_enable_async_dispatch"] = bool(getattr(jax.config, "jax_cpu_enable_async_dispatch", True))
     except Exception:  # pragma: no cover
         pass
     if config is not None:
