@@ -151,12 +151,23 @@ def measure_method(method: Method, problem, cell: Cell, config: Config, oracle, 
 def measure_cell(cell: Cell, methods: list[Method], config: Config, suite: str, on_method=None, after_method=None) -> list[dict]:
     """Every row of one cell."""
     fam = get_family(cell.family)
-    problem = fam.build(cell.n, cell.m, cell.size, cell.seed)
     base = {
-        "suite": suite, "cell": cell.key, "family": cell.family, "n": problem.n, "m": problem.m,
-        "size": problem.size, "size_name": fam.size_name, "seed": cell.seed,
+        "suite": suite, "cell": cell.key, "family": cell.family, "n": cell.n, "m": cell.m,
+        "size": cell.size, "size_name": fam.size_name, "seed": cell.seed,
         "rtol": config.rtol, "atol": config.atol,
     }
+    try:
+        problem = fam.build(cell.n, cell.m, cell.size, cell.seed)
+    except Exception as exc:  # a broken family fails its cells, not the run
+        rows = []
+        for method in methods:
+            row = dict(base, method=method.name, library=method.library, mode=method.mode, chunk=method.chunk,
+                       jit=method.jit, status="error", error=f"building the problem failed: {type(exc).__name__}: {exc}"[:500],
+                       timestamp_utc=_now())
+            rows.append(row)
+            if after_method:
+                after_method(row)
+        return rows
     oracle, oracle_error = None, ""
     t0 = time.perf_counter()
     try:

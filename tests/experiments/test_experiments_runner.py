@@ -156,3 +156,17 @@ def test_cli_run_tiny_toml_with_plots(tmp_path, capsys):
     assert main(["list"]) == 0
     text = capsys.readouterr().out
     assert "mlp" in text and "admodes_fwd_chunk1" in text and "quick" in text
+
+
+def test_a_family_that_fails_to_build_fails_its_cells_only(tmp_path, monkeypatch):
+    from experiments.families import FAMILIES
+
+    def explode(*args, **kwargs):
+        raise ValueError("no such problem")
+
+    monkeypatch.setattr(FAMILIES["worked"], "build", explode)
+    config = tiny(methods=["admodes_fwd_vec"])
+    assert run(config, tmp_path, progress=False, plot=False, log=quiet) == EXIT_FAILED
+    df = pd.read_csv(tmp_path / "results.csv")
+    assert (df[df["family"] == "worked"]["status"] == "error").all()
+    assert (df[df["family"] == "mlp"]["status"] == "ok").all()
