@@ -222,6 +222,6 @@ for _t, _mode in (("jacfwd", "forward"), ("jacrev", "reverse")):
     register(Method(
         f"torch_{_t}", "torch", _mode, "all", False,
         f"torch.func.{_t} on CPU (vmapped over all directions)",
-        _torch(_t), optional=True, requires=("torch",), install_hint="pip install torch (a CPU build)",
+        _torch(_t), optional=True, requires=("torch",), install_hint="pip install torch, a CPU build",
         numpy_memory=False,
     ))
