@@ -78,7 +78,12 @@ def _normalize_argnums(argnums, nargs: int, name: str):
                 f"{name}: argnums={argnums!r} does not fit a call with {nargs} positional "
                 f"argument(s); use an index in 0..{nargs - 1}."
             )
-    return single, tuple(int(i) % nargs for i in nums)
+    normalized = tuple(int(i) % nargs for i in nums)
+    if len(set(normalized)) != len(normalized):
+        # each copy would be its own input, but the call can take only one of them: the
+        # other's derivative would silently come out zero
+        raise AdmodesError(f"{name}: argnums={argnums!r} names an argument more than once; name each once.")
+    return single, normalized
 
 
 class _Inputs:
