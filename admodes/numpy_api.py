@@ -363,6 +363,14 @@ def matmul(a, b, out=None, **kwargs):
         raise ValueError("matmul: Input operand does not have enough dimensions (use * for scalars)")
     if a_nd >= 2 and b_nd >= 2:
         return contractions.matmul(a, b)
+    if a_nd == 2 and b_nd == 1:
+        return contractions.matvec(a, b)
+    if a_nd == 1 and b_nd == 2:
+        return contractions.vecmat(a, b)
+    if a_nd == 1 and b_nd == 1:
+        if shape_of(a) != shape_of(b):
+            raise ValueError(f"matmul: mismatch in core dimension: {shape_of(a)} and {shape_of(b)}")
+        return contractions.vecvec(a, b)
     a2 = _reshape(a, (1,) + shape_of(a)) if a_nd == 1 else a
     b2 = _reshape(b, shape_of(b) + (1,)) if b_nd == 1 else b
     out2 = contractions.matmul(a2, b2)

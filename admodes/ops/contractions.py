@@ -14,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import Primitive, shape_of
-from .shape import align, transpose, unbroadcast
+from .elementwise import mul
+from .shape import align, reshape, transpose, unbroadcast
 
-__all__ = ["matmul", "matrix_transpose"]
+__all__ = ["matmul", "matvec", "vecmat", "vecvec", "matrix_transpose"]
 
 
 def matrix_transpose(x):
@@ -43,6 +44,76 @@ matmul.defjvp(
 matmul.defvjp(
     lambda g, nb, out, x, y: unbroadcast(matmul(g, matrix_transpose(y)), nb, shape_of(x)),
     lambda g, nb, out, x, y: unbroadcast(matmul(matrix_transpose(x), g), nb, shape_of(y)),
+)
+
+
+# ---------------------------------------------------------------- matrix-vector products
+#
+# A matrix times a vector is the commonest product in small networks; lifting the vector
+# to a matrix and dropping the axis afterwards would put two reshapes around every
+# product on the tape. These primitives take 2-D @ 1-D, 1-D @ 2-D and 1-D @ 1-D directly;
+# a batch of directions always sits in front, where ``@`` broadcasts it.
+
+
+def _outer_rows(g, nb, v):
+    """g[..., :, None] * v: the cotangent of a matrix whose product with ``v`` gave ``g``."""
+    gshape = shape_of(g)
+    return mul(reshape(g, shape=gshape + (1,)), v)
+
+
+def _outer_columns(u, g, nb):
+    """u[:, None] * g[..., None, :]: the cotangent of the matrix in ``u @ M``."""
+    gshape = shape_of(g)
+    return mul(reshape(u, shape=shape_of(u) + (1,)), reshape(g, shape=gshape[:nb] + (1,) + gshape[nb:]))
+
+
+matvec = Primitive("matvec", _matmul_impl, flops=_matmul_flops, saves="args")
+matvec.defjvp(
+    lambda t, nb, out, a, v: matvec(t, v) if nb == 0 else _stacked_matvec(t, v),
+    lambda t, nb, out, a, v: matvec(a, t) if nb == 0 else matmul(t, matrix_transpose(a)),
+)
+matvec.defvjp(
+    lambda g, nb, out, a, v: _outer_rows(g, nb, v),
+    lambda g, nb, out, a, v: vecmat(g, a) if nb == 0 else matmul(g, a),
+)
+
+vecmat = Primitive("vecmat", _matmul_impl, flops=_matmul_flops, saves="args")
+vecmat.defjvp(
+    lambda t, nb, out, v, b: vecmat(t, b) if nb == 0 else matmul(t, b),
+    lambda t, nb, out, v, b: vecmat(v, t) if nb == 0 else _batched_vecmat(v, t),
+)
+vecmat.defvjp(
+    lambda g, nb, out, v, b: matvec(b, g) if nb == 0 else matmul(g, matrix_transpose(b)),
+    lambda g, nb, out, v, b: _outer_columns(v, g, nb),
+)
+
+
+def _stacked_matvec(t, v):
+    """t[k] @ v for each direction k: (k, n, p) @ (p,) -> (k, n), as one matrix-vector product."""
+    tshape = shape_of(t)
+    rows = reshape(t, shape=(tshape[0] * tshape[1], tshape[2]))
+    return reshape(matvec(rows, v), shape=tshape[:2])
+
+
+def _batched_vecmat(v, t):
+    """v @ t[k] for each direction k: (p,) @ (k, p, q) -> (k, q), as a stacked product."""
+    tshape = shape_of(t)
+    lifted = matmul(reshape(v, shape=(1, 1) + shape_of(v)), t)  # (k, 1, q)
+    return reshape(lifted, shape=tshape[:1] + tshape[2:])
+
+
+def _dot_flops(out, args, params):
+    return 2 * shape_of(args[0])[-1]
+
+
+vecvec = Primitive("vecvec", _matmul_impl, flops=_dot_flops, saves="args")
+vecvec.defjvp(
+    lambda t, nb, out, u, v: vecvec(t, v) if nb == 0 else matvec(t, v),
+    lambda t, nb, out, u, v: vecvec(u, t) if nb == 0 else matvec(t, u),
+)
+vecvec.defvjp(
+    lambda g, nb, out, u, v: mul(g, v) if nb == 0 else mul(reshape(g, shape=shape_of(g) + (1,)), v),
+    lambda g, nb, out, u, v: mul(g, u) if nb == 0 else mul(reshape(g, shape=shape_of(g) + (1,)), u),
 )
 
 
