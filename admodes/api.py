@@ -151,6 +151,15 @@ def _zeros(batch, like):
     return np.zeros(tuple(batch) + shape_of(value), dtype=dtype)
 
 
+def _in_dtype(derivative, leaf):
+    """A derivative with respect to ``leaf`` in ``leaf``'s dtype, as JAX returns it: a float64
+    constant in the function must not turn the gradient of a float32 input into float64."""
+    dtype = np.result_type(concrete(leaf))
+    if np.result_type(concrete(derivative)) == dtype:
+        return derivative
+    return derivative.astype(dtype)
+
+
 # ------------------------------------------------------------------ the two sweeps
 
 
@@ -203,7 +212,7 @@ class _Recording:
             if isinstance(leaf, Node) and leaf._trace is self.trace:
                 seeds.append((leaf.index, cot))
         adjoints = self.trace.backward(seeds, self.input_indices, nb) if seeds else [None] * len(self.input_indices)
-        return [_zeros(batch, x) if a is None else _array(a) for a, x in zip(adjoints, self.inputs.leaves)]
+        return [_zeros(batch, x) if a is None else _in_dtype(_array(a), x) for a, x in zip(adjoints, self.inputs.leaves)]
 
 
 def _cotangent_leaves(recording, cotangent, name):
@@ -423,7 +432,8 @@ def _forward_jacobian(fun, inputs: _Inputs, chunk, has_aux=False, name="jacfwd")
             per_out = [[] for _ in tangents]
         for i, t in enumerate(tangents):
             per_out[i].append(t)
-    jac = [_split_rows(_concat(blocks), inputs.sizes) for blocks in per_out]  # (n_j,) + out_i.shape
+    jac = [[_in_dtype(block, x) for block, x in zip(_split_rows(_concat(blocks), inputs.sizes), inputs.leaves)]
+           for blocks in per_out]  # (n_j,) + out_i.shape
     return out, jac, aux, treedef
 
 

@@ -274,7 +274,8 @@ class RecordedTape:
         def vjp_fun(cotangent):
             cots = [np.asarray(c, dtype=d) for c, d in zip(tree_flatten(cotangent)[0], self.out_dtypes)]
             adjoints = self._pullback(values, cots, 0)
-            grads = [np.zeros(s, d) if a is None else a for a, s, d in zip(adjoints, self.in_shapes, self.in_dtypes)]
+            # in the input's dtype (as JAX), even where a float64 constant promoted the output
+            grads = [np.zeros(s, d) if a is None else a.astype(d, copy=False) for a, s, d in zip(adjoints, self.in_shapes, self.in_dtypes)]
             tree = tree_unflatten(self.in_def, grads)
             return (tree,) if self.single else tuple(tree)
 
@@ -308,8 +309,8 @@ class RecordedTape:
                 t = tangents[index] if index >= 0 else None
                 full = np.zeros((self.n,) + self.out_shapes[k], self.out_dtypes[k]) if t is None else t
                 row, offset = [], 0
-                for size, shape in zip(self.in_sizes, self.in_shapes):
-                    block = np.reshape(full[offset : offset + size], shape + self.out_shapes[k])
+                for size, shape, dtype in zip(self.in_sizes, self.in_shapes, self.in_dtypes):
+                    block = np.reshape(full[offset : offset + size], shape + self.out_shapes[k]).astype(dtype, copy=False)
                     nin, nout = len(shape), len(self.out_shapes[k])
                     row.append(np.transpose(block, tuple(range(nin, nin + nout)) + tuple(range(nin))))
                     offset += size
@@ -321,7 +322,7 @@ class RecordedTape:
                 self._out_basis = _identity_blocks(out_sizes, self.out_shapes, self.out_dtypes)
             basis = self._out_basis
             adjoints = self._pullback(values, basis, 1)
-            fulls = [np.zeros((self.m,) + s, d) if a is None else a for a, s, d in zip(adjoints, self.in_shapes, self.in_dtypes)]
+            fulls = [np.zeros((self.m,) + s, d) if a is None else a.astype(d, copy=False) for a, s, d in zip(adjoints, self.in_shapes, self.in_dtypes)]
             offset = 0
             for k, size in enumerate(out_sizes):
                 rows.append([np.reshape(f[offset : offset + size], self.out_shapes[k] + s) for f, s in zip(fulls, self.in_shapes)])
