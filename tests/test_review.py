@@ -88,3 +88,13 @@ def test_recorded_tape_derivatives_have_the_input_dtype(mode):
     tree_close(tape.vjp(X32)[1](WEIGHTS), jax.vjp(fj, X32)[1](WEIGHTS), rtol=1e-6)
     scalar = ad.record(lambda x: np.sum(f(x)), X32)
     tree_close(scalar.grad(X32), jax.grad(lambda x: jnp.sum(fj(x)))(X32), rtol=1e-6)
+
+
+@pytest.mark.parametrize("other", [2.0, 3])
+@pytest.mark.parametrize("x_first", [True, False])
+def test_arctan2_with_a_python_number_keeps_float32(other, x_first):
+    # bug: square(2.0) in the rule gave a float64 NumPy scalar, which promoted the float32 tangent
+    def f(xp):
+        return (lambda x: xp.arctan2(x, other)) if x_first else (lambda x: xp.arctan2(other, x))
+
+    tree_close(ad.jvp(f(np), (X32,), (X32,)), jax.jvp(f(jnp), (X32,), (X32,)), rtol=1e-6)

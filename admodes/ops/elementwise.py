@@ -285,7 +285,13 @@ def _def_binary(prim, d0, d1):
 
 
 def _atan2_denominator(y, x):
-    return add(square(x), square(y))
+    return add(_square_weak(x), _square_weak(y))
+
+
+def _square_weak(v):
+    # a Python number squared in Python stays a weak scalar; square(2.0) would be a float64
+    # NumPy scalar and turn the float32 derivative of arctan2(x, 2.0) into float64
+    return v * v if isinstance(v, int | float) else square(v)
 
 
 # arctan2(y, x): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2) (nan at the origin, as JAX)
