@@ -303,7 +303,11 @@ arctan2 = _def_binary(
 
 
 def _hypot_partial(out, x):
-    """d hypot/dx = x / hypot; JAX gives 0.5 to each leg at the origin, so do we."""
+    """d hypot/dx = x / hypot; JAX gives 0.5 to each leg at the origin, so do we.
+
+    (At |x| == |y| JAX's second derivative is 0, an artifact of building hypot on
+    maximum/minimum with a tie split; this rule gives the continuous value there.)
+    """
     ov = concrete(out)
     if not np.any(ov == 0):
         return div(x, out)

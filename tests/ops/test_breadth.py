@@ -272,6 +272,14 @@ def test_convention(label, spec, args, expected):
 # ================================================================= errors
 
 
+def test_hypot_hessian_at_equal_legs_is_the_continuous_value():
+    """JAX returns a zero Hessian at |x| == |y| (its max/min tie split); the function is smooth
+    there, and admodes gives the limit of the neighbouring values (here 1/(2 sqrt 2))."""
+    h = ad.hessian(np.hypot, (0, 1))(1.0, 1.0)
+    c = 1 / (2 * np.sqrt(2))
+    np.testing.assert_allclose(np.array(h, dtype=float), [[c, -c], [-c, c]])
+
+
 def test_qr_m_less_than_n_and_refused_modes_name_the_fix():
     with pytest.raises(ad.AdmodesError, match="mode='reduced'"):
         ad.grad(lambda x: np.sum(np.linalg.qr(x)[0]))(np.ones((2, 3)))

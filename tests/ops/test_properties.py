@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -86,6 +86,10 @@ def test_elementwise_unary(data, op, shape, dtype, seed):
 def test_elementwise_binary_broadcasting(data, op, shapes, dtype, seed):
     name, fun, lo, hi = op
     x, y = (_values(data.draw, s, dtype, lo, hi) for s in shapes.input_shapes)
+    if name == "hypot":
+        # at |x| == |y| JAX's hypot (built on max/min) has a zero Hessian, an artifact of its
+        # tie split; admodes gives the continuous value (test_breadth pins it)
+        assume(not np.any(np.abs(x) == np.abs(y)))
     _check(name, fun, (x, y), seed)
 
 
