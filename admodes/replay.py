@@ -35,7 +35,7 @@ from . import core
 from .core import AdmodesError, Trace, Tracer, bind, concrete, shape_of
 from .forward import push_tangents
 from .reverse import backward_sweep
-from .tree import tree_flatten, tree_unflatten
+from .tree import TreeDef, tree_flatten, tree_unflatten
 
 __all__ = ["record", "RecordedTape"]
 
@@ -255,8 +255,11 @@ class RecordedTape:
 
     def jvp(self, primals, tangents, check_branches: bool = False):
         """``(out, J @ tangents)`` at ``primals`` (tuples, one entry per recorded argument)."""
+        if not isinstance(primals, tuple | list) or not isinstance(tangents, tuple | list):
+            raise AdmodesError("jvp(primals, tangents): primals and tangents must be tuples, one entry per recorded argument.")
         leaves = self._leaves(tuple(primals), check_branches)
-        t_leaves = [np.asarray(t, dtype=d) for t, d in zip(tree_flatten(tangents[0] if self.single else tuple(tangents))[0], self.in_dtypes)]
+        in_def = TreeDef("tuple", None, (self.in_def,)) if self.single else self.in_def  # tangents as the tuple they are
+        t_leaves = _matching(tuple(tangents), in_def, self.in_shapes, self.in_dtypes, "tangent")
         values, tangent_values = self._tangents(leaves, t_leaves, 0)
         outs, touts = [], []
         for k, (index, constant) in enumerate(self.outputs):
@@ -272,7 +275,7 @@ class RecordedTape:
         out = tree_unflatten(self.out_def, [self._output(values, k) for k in range(len(self.outputs))])
 
         def vjp_fun(cotangent):
-            cots = [np.asarray(c, dtype=d) for c, d in zip(tree_flatten(cotangent)[0], self.out_dtypes)]
+            cots = _matching(cotangent, self.out_def, self.out_shapes, self.out_dtypes, "cotangent")
             adjoints = self._pullback(values, cots, 0)
             # in the input's dtype (as JAX), even where a float64 constant promoted the output
             grads = [np.zeros(s, d) if a is None else a.astype(d, copy=False) for a, s, d in zip(adjoints, self.in_shapes, self.in_dtypes)]
@@ -331,6 +334,26 @@ class RecordedTape:
         if self.single:
             return tree_unflatten(self.out_def, nested)
         return tree_unflatten(self.out_def, [tuple(r) for r in nested])
+
+
+def _matching(tree, treedef, shapes, dtypes, what):
+    """The leaves of ``tree`` as arrays, checked against the recorded structure and shapes.
+
+    A zip against the recorded leaves would silently drop extra or missing ones.
+    """
+    leaves, got = tree_flatten(tree)
+    if got != treedef:
+        raise AdmodesError(
+            f"the {what}s have structure {got}, but the tape was recorded for {treedef}; "
+            f"pass one {what} per recorded {'input' if what == 'tangent' else 'output'}, shaped like it."
+        )
+    out = []
+    for k, (leaf, shape, dtype) in enumerate(zip(leaves, shapes, dtypes)):
+        leaf = np.asarray(leaf, dtype=dtype)
+        if leaf.shape != tuple(shape):
+            raise AdmodesError(f"{what} {k} has shape {leaf.shape}, but the tape recorded shape {tuple(shape)} there.")
+        out.append(leaf)
+    return out
 
 
 def _identity_blocks(sizes, shapes, dtypes):

@@ -98,3 +98,39 @@ def test_arctan2_with_a_python_number_keeps_float32(other, x_first):
         return (lambda x: xp.arctan2(x, other)) if x_first else (lambda x: xp.arctan2(other, x))
 
     tree_close(ad.jvp(f(np), (X32,), (X32,)), jax.jvp(f(jnp), (X32,), (X32,)), rtol=1e-6)
+
+
+# ---------------------------------------------------------------------- ad.record: checks of what the replay is given
+
+
+def test_replayed_vjp_checks_the_cotangent_against_the_outputs():
+    tape = ad.record(lambda x: (x * 2.0, x), X3)
+    _, pullback = tape.vjp(X3)
+    close(pullback((np.ones(3), np.ones(3)))[0], np.full(3, 3.0))
+    # bug: one cotangent for two outputs was zipped against the first and the second dropped:
+    # the answer was (2, 2, 2) with no error (ad.vjp refuses the same call)
+    with pytest.raises(ad.AdmodesError, match="structure"):
+        pullback((np.ones(3),))
+    with pytest.raises(ad.AdmodesError, match="shape"):
+        pullback((np.ones(3), np.ones(2)))
+
+
+def test_replayed_jvp_checks_the_tangents_against_the_inputs():
+    tape = ad.record(lambda p: p["a"] * p["b"], {"a": X3, "b": X3 + 1.0})
+    p = {"a": X3, "b": X3 + 1.0}
+    tree_close(tape.jvp((p,), ({"a": X3, "b": X3},)), jax.jvp(lambda p: p["a"] * p["b"], (p,), ({"a": X3, "b": X3},)))
+    with pytest.raises(ad.AdmodesError, match="structure"):
+        tape.jvp((p,), ([X3, X3],))  # a list where a dict was recorded
+    with pytest.raises(ad.AdmodesError, match="shape"):
+        tape.jvp((p,), ({"a": X3, "b": X3[:2]},))  # was a raw broadcasting ValueError
+    two = ad.record(lambda x, y: x * y, X3, X3, argnums=(0, 1))
+    with pytest.raises(ad.AdmodesError, match="structure"):
+        two.jvp((X3, X3), (X3,))  # was an IndexError from inside the sweep
+    with pytest.raises(ad.AdmodesError, match="structure"):
+        two.jvp((X3, X3), (X3, X3, X3))  # the extra tangent was ignored
+    with pytest.raises(ad.AdmodesError, match="tuples"):
+        two.jvp((X3, X3), X3)
+    pair = ad.record(lambda p: p[0] * p[1], (X3, X3))
+    close(pair.jvp(((X3, X3),), ((X3, X3),))[1], 2 * X3 * X3)
+    with pytest.raises(ad.AdmodesError, match="structure"):
+        pair.jvp(((X3, X3),), (X3, X3))  # the tangent of the one argument, unwrapped
