@@ -15,6 +15,7 @@ derivative is zero, as in JAX.
 from __future__ import annotations
 
 import builtins
+import functools
 
 import numpy as np
 
@@ -124,8 +125,8 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
             return prim(*inputs)
         if ufunc in ZERO_DERIVATIVE:
             result = ufunc(*_concrete_args(inputs), **kwargs)
-            if core.observers and ufunc in _COMPARISONS:
-                core.note_comparison(ufunc, inputs, result)
+            if core.observers:
+                _note_frozen(ufunc, kwargs, inputs, result)
             return result
         raise _unsupported(ufunc.__name__)
     if method == "reduce" and ufunc in _UFUNC_REDUCTIONS:
@@ -141,8 +142,39 @@ def array_function(self, func, types, args, kwargs):
         return handler(*args, **kwargs)
     if func in ZERO_DERIVATIVE:
         kwargs = {k: concrete(v) for k, v in kwargs.items()}
-        return func(*_concrete_args(args), **kwargs)
+        result = func(*_concrete_args(args), **kwargs)
+        if core.observers:
+            _note_frozen(func, kwargs, args, result)
+        return result
     raise _unsupported(getattr(func, "__name__", str(func)))
+
+
+# Functions whose result depends only on shapes and dtypes: a replay cannot change them
+# (and np.empty_like's contents are arbitrary, so re-checking them would fail at random).
+_SHAPE_ONLY = {
+    np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+    np.result_type, np.iscomplexobj, np.isrealobj, np.isscalar,
+}
+
+
+def _note_frozen(func, kwargs, operands, result):
+    """Tell recordings (ad.record) about a value computed from traced values.
+
+    The tape keeps such a value as a constant (sign(x), floor(x), argmax(x), x > 0 ...), so
+    the branch check must re-evaluate it at a new point, not only comparisons.
+    """
+    if func in _SHAPE_ONLY or any(isinstance(a, list | tuple) for a in operands):
+        return  # nested operands are not re-evaluated by the branch check
+    core.note_comparison(functools.partial(func, **kwargs) if kwargs else func, operands, result)
+
+
+def frozen(func, *operands, **kwargs):
+    """``func`` of the plain values of ``operands``: a constant for derivatives (a sort's
+    permutation, a NaN mask ...), logged for the branch check of ad.record."""
+    result = func(*[concrete(a) for a in operands], **kwargs)
+    if core.observers:
+        _note_frozen(func, kwargs, operands, result)
+    return result
 
 
 # ----------------------------------------------------------------- reductions
@@ -404,9 +436,6 @@ if hasattr(np.linalg, "matmul"):
 # ----------------------------------------------------------------- the Tracer's methods
 
 
-_COMPARISONS = {np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal}
-
-
 def _compare(ufunc, a, b):
     """Comparisons read plain values (their derivative is zero); recordings log them."""
     result = ufunc(concrete(a), concrete(b))
@@ -468,8 +497,8 @@ def _install(tracer_class):
     t.clip = lambda self, a_min=None, a_max=None: clip(self, a_min, a_max)
     t.astype = lambda self, dtype, **kwargs: astype(self, dtype)
     t.copy = lambda self, order="C": self
-    t.argmax = lambda self, axis=None: np.argmax(concrete(self), axis)
-    t.argmin = lambda self, axis=None: np.argmin(concrete(self), axis)
+    t.argmax = lambda self, axis=None: frozen(np.argmax, self, axis=axis)
+    t.argmin = lambda self, axis=None: frozen(np.argmin, self, axis=axis)
     t.item = lambda self, *args: self._scalar_escape("item")
     t.tolist = lambda self: self._scalar_escape("tolist")
 

@@ -38,6 +38,7 @@ from .numpy_api import (
     amax,
     amin,
     astype,
+    frozen,
     implements,
     matmul,
     ravel,
@@ -81,13 +82,19 @@ def _take_axis(a, index, axis):
 
 def _fmax(x, y):
     """The larger entry, ignoring NaN; JAX's choice: x where x > y or y is NaN, else y."""
-    xv, yv = concrete(x), concrete(y)
-    return e.select(np.asarray((xv > yv) | np.isnan(yv)), x, y)
+    return e.select(frozen(_fmax_mask, x, y), x, y)  # frozen: re-checked by ad.record's branch check
+
+
+def _fmax_mask(xv, yv):
+    return np.asarray((xv > yv) | np.isnan(yv))
+
+
+def _fmin_mask(xv, yv):
+    return np.asarray((xv < yv) | np.isnan(yv))
 
 
 def _fmin(x, y):
-    xv, yv = concrete(x), concrete(y)
-    return e.select(np.asarray((xv < yv) | np.isnan(yv)), x, y)
+    return e.select(frozen(_fmin_mask, x, y), x, y)
 
 
 def _positive(x):
@@ -153,13 +160,13 @@ if hasattr(np, "cumulative_sum"):
 @implements(np.nansum)
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     _refuse_keywords("nansum", {"out": out, **kwargs})
-    return sum_(e.select(np.isnan(concrete(a)), 0, a), axis=axis, dtype=dtype, keepdims=keepdims)
+    return sum_(e.select(frozen(np.isnan, a), 0, a), axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 @implements(np.nanmean)
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     _refuse_keywords("nanmean", {"out": out, **kwargs})
-    present = ~np.isnan(concrete(a))
+    present = ~frozen(np.isnan, a)
     count = np.sum(present, axis=axis, keepdims=keepdims).astype(np.result_type(concrete(a)))
     return e.div(nansum(a, axis=axis, dtype=dtype, keepdims=keepdims), count)
 
@@ -553,7 +560,7 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
         axis = 0
     axis = _axis(axis, _ndim(a))
     # the permutation is a constant; a stable sort puts ties in input order, as JAX does
-    permutation = np.argsort(concrete(a), axis=axis, kind="stable")
+    permutation = frozen(np.argsort, a, axis=axis, kind="stable")  # re-checked by ad.record's branch check
     return take_along_axis(a, permutation, axis)
 
 
@@ -649,7 +656,7 @@ def _install_methods(t):
     t.diagonal = lambda self, offset=0, axis1=0, axis2=1: diagonal(self, offset, axis1, axis2)
     t.take = lambda self, indices, axis=None, out=None, mode="raise": take(self, indices, axis, out, mode)
     t.repeat = lambda self, repeats, axis=None: repeat(self, repeats, axis)
-    t.argsort = lambda self, axis=-1, kind=None, order=None, **kw: np.argsort(concrete(self), axis, kind, order, **kw)
+    t.argsort = lambda self, axis=-1, kind=None, order=None, **kw: frozen(np.argsort, self, axis=axis, kind=kind, order=order, **kw)
     t.ptp = lambda self, axis=None, out=None, keepdims=False: ptp(self, axis, out, keepdims)
 
     def sort_in_place(self, *args, **kwargs):

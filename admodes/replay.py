@@ -10,7 +10,9 @@ What is frozen at recording time
 --------------------------------
 Python control flow that depends on values (``if x > 0:``, loops whose length depends
 on ``x``) took one path when the tape was recorded, and the replay follows that path
-at every point. Comparisons of traced values are logged while recording, and
+at every point. Comparisons of traced values, and every other value the tape keeps as
+a constant although it was computed from traced values (``np.sign``, ``np.floor``,
+``np.argmax``, the order of ``np.sort``), are logged while recording, and
 ``tape.same_branches(x1)`` (or ``check_branches=True`` on any method) re-evaluates
 them at the new point to tell whether it would take the same branches. Masks built
 from such comparisons (``np.where(x > 0, ...)``) are frozen too; rules whose local

@@ -134,3 +134,39 @@ def test_replayed_jvp_checks_the_tangents_against_the_inputs():
     close(pair.jvp(((X3, X3),), ((X3, X3),))[1], 2 * X3 * X3)
     with pytest.raises(ad.AdmodesError, match="structure"):
         pair.jvp(((X3, X3),), (X3, X3))  # the tangent of the one argument, unwrapped
+
+
+# ---------------------------------------------------------------------- ad.record: the branch check
+
+
+FROZEN = {
+    "sign": (lambda x: np.sum(x * np.sign(x)), np.array([1.0, -2.0]), np.array([-1.0, 2.0])),
+    "floor": (lambda x: np.sum(x * np.floor(x)), np.array([1.5, -2.5]), np.array([2.5, -2.5])),
+    "argmax": (lambda x: x[np.argmax(x)] * 2.0, np.array([1.0, -2.0]), np.array([-1.0, 2.0])),
+    "argmax method": (lambda x: x[x.argmax()] * 2.0, np.array([1.0, -2.0]), np.array([-1.0, 2.0])),
+    "round": (lambda x: np.sum(x * np.round(x, 1)), np.array([0.14, 0.2]), np.array([0.16, 0.2])),
+    "sort": (lambda x: np.sort(x) * np.array([1.0, 10.0]), np.array([1.0, 2.0]), np.array([2.0, 1.0])),
+}
+
+
+@pytest.mark.parametrize("name", list(FROZEN))
+def test_branch_check_sees_every_value_the_tape_froze(name):
+    # bug: only comparisons (x > 0) were logged; a tape that froze sign(x), floor(x), argmax(x)
+    # or the order of a sort replayed a wrong value and gradient at a point where they change,
+    # and check_branches=True let it through
+    f, x0, x1 = FROZEN[name]
+    tape = ad.record(f, x0)
+    assert tape.same_branches(x0)
+    assert not tape.same_branches(x1)
+    with pytest.raises(ad.AdmodesError, match="branch"):
+        tape.jacobian(x1, check_branches=True)
+    close(tape.jacobian(x0 * 1.0), ad.jacobian(f)(x0))  # the recorded point itself replays exactly
+
+
+def test_branch_check_ignores_values_that_only_depend_on_shapes():
+    def f(x):
+        np.empty_like(x)  # its contents are arbitrary: re-checking them would fail at random
+        return np.sum(x * np.ones_like(x) + np.zeros_like(x)) * np.size(x) * np.ndim(x)
+
+    tape = ad.record(f, X3)
+    assert tape.same_branches(X3[::-1] * 3.0)
