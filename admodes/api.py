@@ -572,14 +572,16 @@ def jacobian(fun: Callable, argnums=0, *, mode: str = "auto", chunk: int | None 
         chosen = mode
         recording = None
         if mode == "auto":
-            key = tuple((shape_of(x), np.result_type(concrete(x)).str) for x in inputs.leaves)
-            chosen = decisions.get(key)
+            key = _auto_key(args, kwargs)
+            chosen = decisions.get(key) if key is not None else None
             if chosen is None:
                 # the output size is known only after one pass: record it on a tape, which
                 # reverse mode reuses and forward mode discards
                 recording = _Recording(f, inputs, has_aux, "jacobian")
                 m = sum(math.prod(shape_of(concrete(p))) for p in recording.primals)
-                chosen = decisions[key] = _decide(inputs.size, m).mode
+                chosen = _decide(inputs.size, m).mode
+                if key is not None:
+                    decisions[key] = chosen
         if chosen == "forward":
             out, jac, aux, treedef = _forward_jacobian(f, inputs, chunk, has_aux, "jacobian")
             result = _assemble(jac, out, treedef, inputs, "in-first")
@@ -589,6 +591,31 @@ def jacobian(fun: Callable, argnums=0, *, mode: str = "auto", chunk: int | None 
         return (result, aux) if has_aux else result
 
     return jacobian_fun
+
+
+def _auto_key(args, kwargs):
+    """What the output size of a call may depend on, to cache ``auto``'s pick by.
+
+    Every argument counts, not only the differentiated ones (``f(x, v)`` may return
+    ``v.size`` entries): arrays by shape and dtype, other hashable values by value
+    (floats by type: they do not set sizes). ``None`` (no caching) for unhashable ones.
+    An output size that depends on values (``x[x > 0]``) can still make a pick stale:
+    the derivatives stay right, only the cost is not the lower one.
+    """
+    leaves, treedef = tree_flatten((args, kwargs))
+    key = [repr(treedef)]
+    for leaf in leaves:
+        if isinstance(leaf, Tracer | np.ndarray | np.generic):
+            key.append((shape_of(leaf), np.result_type(concrete(leaf)).str))
+        elif isinstance(leaf, float):
+            key.append(float)
+        else:
+            try:
+                hash(leaf)
+            except TypeError:
+                return None
+            key.append(leaf)
+    return tuple(key)
 
 
 def jacfwd(fun: Callable, argnums=0, *, chunk: int | None = None, has_aux: bool = False):

@@ -170,3 +170,40 @@ def test_branch_check_ignores_values_that_only_depend_on_shapes():
 
     tape = ad.record(f, X3)
     assert tape.same_branches(X3[::-1] * 3.0)
+
+
+# ---------------------------------------------------------------------- mode="auto" and choose_mode
+
+
+def _spy_on_modes(monkeypatch):
+    from admodes import api
+
+    ran = []
+    for name in ("_forward_jacobian", "_reverse_jacobian"):
+        real = getattr(api, name)
+        monkeypatch.setattr(api, name, lambda *a, real=real, name=name, **k: ran.append(name[1:8]) or real(*a, **k))
+    return ran
+
+
+def test_auto_mode_follows_the_output_size_of_each_call(monkeypatch):
+    # bug: the pick was cached by the shapes of the differentiated inputs only, so a call whose
+    # other arguments changed the output size reused the first call's mode
+    ran = _spy_on_modes(monkeypatch)
+    f = lambda x, v, k=1: np.sum(x) * np.tile(v, k)
+    jac = ad.jacobian(f)
+    calls = [((np.ones(1),), {}), ((np.ones(10),), {}), ((np.ones(1),), {}), ((np.ones(1),), {"k": 5})]
+    for extra, kwargs in calls:
+        got = jac(X3, *extra, **kwargs)
+        close(got, jax.jacobian(lambda x: jnp.sum(x) * jnp.tile(extra[0], kwargs.get("k", 1)))(X3))
+    assert [ad.choose_mode(f, X3, *extra).mode for extra, _ in calls[:3]] == ["reverse", "forward", "reverse"]
+    assert ran == ["reverse", "forward", "reverse", "forward"]
+
+
+@pytest.mark.parametrize("n,m,mode", [(3, 1, "reverse"), (3, 3, "forward"), (3, 4, "forward"), (0, 2, "forward"), (2, 0, "reverse")])
+def test_choose_mode_numbers_and_auto_agree(monkeypatch, n, m, mode):
+    ran = _spy_on_modes(monkeypatch)
+    f = lambda x: np.sum(x) * np.ones(m)
+    choice = ad.choose_mode(f, np.ones(n))
+    assert (choice.mode, choice.n, choice.m, choice.forward_sweeps, choice.reverse_sweeps) == (mode, n, m, n, m)
+    close(ad.jacobian(f)(np.ones(n)), np.ones((m, n)))
+    assert ran == [mode]
