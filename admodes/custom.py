@@ -60,8 +60,17 @@ def _per_direction(rule, batched, nb, count_from):
     if nb == 0:
         return rule(batched)
     k = shape_of(count_from)[0]
+    if k == 0:  # no direction (an empty Jacobian): one call on zeros gives the shapes, keep none of it
+        one = rule([None if b is None else np.zeros(shape_of(b)[1:], dtype=b.dtype) for b in batched])
+        return _none_of(_stack([one]))
     results = [rule([None if b is None else b[i] for b in batched]) for i in range(k)]
     return _stack(results)
+
+
+def _none_of(stacked):
+    if isinstance(stacked, list):
+        return [None if s is None else s[:0] for s in stacked]
+    return stacked[:0]
 
 
 def _stack(results):
@@ -116,21 +125,36 @@ class custom_jvp:
     def _impl(self, *args):
         return _single_output(self.fun(*args), self.__name__)
 
-    def _tangent_out(self, primals, tangents):
+    def _tangent_out(self, primals, tangents, out):
         full = [_zeros_for(p) if t is None else t for p, t in zip(primals, tangents)]
-        _, tangent = self.rule(tuple(primals), tuple(full))
+        return self._checked_rule(primals, full, out)
+
+    def _checked_rule(self, primals, tangents, out):
+        """The rule's tangent, checked here: a mistake in it would surface deep inside a sweep."""
+        result = self.rule(tuple(primals), tuple(tangents))
+        if not (isinstance(result, tuple | list) and len(result) == 2):
+            raise AdmodesError(
+                f"{self.__name__}: the custom_jvp rule must return a pair (primal_out, tangent_out), "
+                f"got {type(result).__name__}."
+            )
+        tangent = result[1]
+        if shape_of(tangent) != shape_of(out):
+            raise AdmodesError(
+                f"{self.__name__}: the custom_jvp rule returned a tangent of shape {shape_of(tangent)}, "
+                f"but the function's output has shape {shape_of(out)}; the tangent must have the output's shape."
+            )
         return tangent
 
     def _jvp(self, tangents, nb, out, *primals):
         if all(t is None for t in tangents):
             return None
-        return _per_direction(lambda ts: self._tangent_out(primals, ts), tangents, nb, _first_present(tangents))
+        return _per_direction(lambda ts: self._tangent_out(primals, ts, out), tangents, nb, _first_present(tangents))
 
     def _vjp(self, g, nb, out, *primals):
         zeros = [_zeros_for(p) for p in primals]
 
         def one(gs):
-            return _transpose_linear(lambda *ts: self.rule(tuple(primals), ts)[1], zeros, gs[0])
+            return _transpose_linear(lambda *ts: self._checked_rule(primals, ts, out), zeros, gs[0])
 
         result = _per_direction(one, [g], nb, g)
         return list(result)
@@ -185,6 +209,12 @@ class custom_vjp:
                 f"{self.__name__}: bwd must return a tuple with one cotangent per positional "
                 f"argument ({len(primals)}), got {type(cotangents).__name__}."
             )
+        for j, (c, p) in enumerate(zip(cotangents, primals)):
+            if c is not None and shape_of(c) != shape_of(p):
+                raise AdmodesError(
+                    f"{self.__name__}: bwd returned a cotangent of shape {shape_of(c)} for argument {j}, "
+                    f"which has shape {shape_of(p)}; each cotangent must have its argument's shape."
+                )
         return list(cotangents)
 
     def _vjp(self, g, nb, out, *primals):

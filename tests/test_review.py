@@ -207,3 +207,54 @@ def test_choose_mode_numbers_and_auto_agree(monkeypatch, n, m, mode):
     assert (choice.mode, choice.n, choice.m, choice.forward_sweeps, choice.reverse_sweeps) == (mode, n, m, n, m)
     close(ad.jacobian(f)(np.ones(n)), np.ones((m, n)))
     assert ran == [mode]
+
+
+# ---------------------------------------------------------------------- custom rules
+
+
+def _custom_calls(f):
+    return {
+        "jvp": lambda: ad.jvp(f, (X3,), (X3,)),
+        "jacfwd chunk 2": lambda: ad.jacfwd(f, chunk=2)(X3),
+        "grad": lambda: ad.grad(lambda x: np.sum(f(x) * x))(X3),
+        "jacrev": lambda: ad.jacrev(f)(X3),
+    }
+
+
+@pytest.mark.parametrize("call", ["jvp", "jacfwd chunk 2", "grad", "jacrev"])
+def test_custom_jvp_rule_results_are_checked(call):
+    # bug: a rule returning only the tangent was an IndexError or "iteration over a 0-d array";
+    # a tangent of the wrong shape was returned as is by jvp (0.0 for a (3,) output), or
+    # blamed on "vjp_fun: cotangent 0" that the user never called
+    no_pair = ad.custom_jvp(lambda x: x * 2.0)
+    no_pair.defjvp(lambda primals, tangents: tangents[0] * 2.0)
+    with pytest.raises(ad.AdmodesError, match="pair"):
+        _custom_calls(no_pair)[call]()
+    bad_shape = ad.custom_jvp(lambda x: x * 2.0)
+    bad_shape.defjvp(lambda primals, tangents: (primals[0] * 2.0, 0.0))
+    with pytest.raises(ad.AdmodesError, match=r"shape \(\).*\(3,\)"):
+        _custom_calls(bad_shape)[call]()
+
+
+@pytest.mark.parametrize("call", ["jvp", "jacfwd chunk 2", "grad", "jacrev"])
+def test_custom_vjp_cotangent_shapes_are_checked(call):
+    # bug: grad returned a 0-d gradient for a (3,) input when bwd gave a scalar cotangent
+    f = ad.custom_vjp(lambda x: np.sum(x) * 2.0 * x)
+    f.defvjp(lambda x: (np.sum(x) * 2.0 * x, x), lambda x, g: (np.sum(g * x) * 2.0,))
+    with pytest.raises(ad.AdmodesError, match=r"shape \(\).*\(3,\)"):
+        _custom_calls(f)[call]()
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("chunk", [None, 1, 2])
+def test_custom_rules_with_no_direction_to_sweep(mode, chunk):
+    # bug: a Jacobian with an empty input or output sent an empty batch of directions to the
+    # custom rule, and stacking the per-direction results raised IndexError
+    sq = ad.custom_vjp(lambda x, y: x * y ** 2)
+    sq.defvjp(lambda x, y: (x * y ** 2, (x, y)), lambda r, g: (g * r[1] ** 2, g * 2 * r[0] * r[1]))
+    sine = ad.custom_jvp(lambda x: np.sin(x))
+    sine.defjvp(lambda p, t: (np.sin(p[0]), np.cos(p[0]) * t[0]))
+    for f in (lambda x: sq(x, x), sine):
+        for x in (np.zeros(0), np.zeros((2, 0))):
+            assert ad.jacobian(f, mode=mode, chunk=chunk)(x).shape == x.shape * 2
+        close(ad.jacobian(lambda x: f(x[:0]), mode=mode, chunk=chunk)(X3), np.zeros((0, 3)))
