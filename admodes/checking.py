@@ -21,8 +21,15 @@ __all__ = ["check_grads"]
 
 
 def _as_float_array(x):
+    # every check runs in float64: in float32 a finite-difference step of 1e-6 is mostly
+    # rounding error, and correct derivatives would be reported wrong
     x = np.asarray(x)
-    return x if x.dtype.kind == "f" else x.astype(np.float64)
+    if x.dtype.kind not in "biuf":
+        raise AdmodesError(
+            f"check_grads takes arrays (or numbers) as arguments, got a {type(x.item() if x.ndim == 0 else x).__name__}; "
+            "for a pytree, check a function of its leaves."
+        )
+    return x.astype(np.float64)
 
 
 def _flat_output(fun):
@@ -94,6 +101,8 @@ def check_grads(
     atol: float = 1e-6,
 ) -> None:
     """Check ``fun``'s derivatives at ``args``: every mode against finite differences and each other.
+
+    The arguments are checked as float64 arrays (finite differences need the precision).
 
     Raises ``AssertionError`` with the argument, the worst entry and the values when they
     disagree beyond ``atol + rtol * |finite difference|``. ``order=2`` also checks the

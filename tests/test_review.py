@@ -258,3 +258,22 @@ def test_custom_rules_with_no_direction_to_sweep(mode, chunk):
         for x in (np.zeros(0), np.zeros((2, 0))):
             assert ad.jacobian(f, mode=mode, chunk=chunk)(x).shape == x.shape * 2
         close(ad.jacobian(lambda x: f(x[:0]), mode=mode, chunk=chunk)(X3), np.zeros((0, 3)))
+
+
+# ---------------------------------------------------------------------- check_grads
+
+
+def test_check_grads_accepts_correct_float32_functions():
+    # bug: finite differences ran in float32, where a step of 1e-6 is mostly rounding, so
+    # correct derivatives of float32 inputs were reported wrong (forward 0.955 vs FD 0.969)
+    ad.check_grads(lambda x: np.sin(x) * np.exp(x), (X32,), order=2)
+    wrong = ad.custom_jvp(lambda x: np.sin(x))
+    wrong.defjvp(lambda p, t: (np.sin(p[0]), np.sin(p[0]) * t[0]))
+    with pytest.raises(AssertionError, match="disagrees"):
+        ad.check_grads(wrong, (X32,))
+
+
+def test_check_grads_names_arguments_it_cannot_take():
+    # was "TypeError: float() argument must be a string or a real number, not 'dict'"
+    with pytest.raises(ad.AdmodesError, match="array"):
+        ad.check_grads(lambda p: p["a"] * 2.0, ({"a": X3},))
