@@ -277,3 +277,25 @@ def test_check_grads_names_arguments_it_cannot_take():
     # was "TypeError: float() argument must be a string or a real number, not 'dict'"
     with pytest.raises(ad.AdmodesError, match="array"):
         ad.check_grads(lambda p: p["a"] * 2.0, ({"a": X3},))
+
+
+# ---------------------------------------------------------------------- indexing
+
+
+BOOL_INDEXES = {  # a 0-d mask adds an axis of length 1 (True) or 0 (False), as NumPy does
+    "0-d True": ((np.array(True),), lambda x: x[None]),
+    "0-d False": ((np.array(False),), lambda x: x[None][:0]),
+    "after Ellipsis": ((Ellipsis, np.array(True)), lambda x: x[..., None]),
+    "np.True_": ((np.True_,), lambda x: x[None]),
+}
+
+
+@pytest.mark.parametrize("name", list(BOOL_INDEXES))
+@pytest.mark.parametrize("mode", MODES)
+def test_zero_dimensional_boolean_index(name, mode):
+    # bug: np.nonzero of a 0-d mask raised "Calling nonzero on 0d arrays is not allowed"
+    index, same = BOOL_INDEXES[name]
+    x = np.arange(6.0).reshape(2, 3) / 5
+    close(np.asarray(x)[index], same(x))
+    got = ad.jacobian(lambda x: np.sin(x[index]), mode=mode, chunk=2)(x)
+    close(got, jax.jacobian(lambda x: jnp.sin(same(x)))(x))

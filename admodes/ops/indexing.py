@@ -35,7 +35,9 @@ def normalize_index(index, ndim):
             )
         if isinstance(item, list):
             item = np.asarray(item)
-        if isinstance(item, np.ndarray) and item.dtype == bool:
+        if isinstance(item, np.ndarray) and item.dtype == bool and item.ndim == 0:
+            out.append(bool(item))  # a 0-d mask is NumPy's True/False (a new axis); nonzero refuses it
+        elif isinstance(item, np.ndarray) and item.dtype == bool:
             out.extend(np.nonzero(item))
         elif isinstance(item, np.ndarray) and not np.issubdtype(item.dtype, np.integer):
             raise IndexError(f"arrays used as indices must be of integer or boolean type, got {item.dtype}")
