@@ -1,14 +1,17 @@
-"""Command line: ``python -m experiments {run,plot,list}`` (also the ``experiments`` console script).
+"""Command line: ``python -m experiments {run,plot,list,report,compare}`` (also the ``experiments`` console script).
 
     python -m experiments run --quick                 # results/quick, < 2 minutes
     python -m experiments run                         # the full suite (n, m up to 4096; long)
     python -m experiments run --config my.toml --out results/mine [--resume]
     python -m experiments plot --out results/quick    # figures and tables from results.csv
     python -m experiments list                        # families, methods, suites
+    python -m experiments report [--results results/quick] [--paper paper] [--pdf]
+    python -m experiments compare OLD.json NEW.json [--threshold 1.10]
 
 Threads are pinned (BLAS, OpenMP, XLA: 1 by default; ``--threads N``, or ``threads``
 in the config; 0 leaves the environment alone) before NumPy or JAX is imported.
-Exit codes: 0 ok, 1 failed cells, 2 refused config, 130 interrupted.
+Exit codes of ``run``: 0 ok, 1 failed cells, 2 refused config, 130 interrupted;
+``report`` and ``compare`` document their own (``experiments/report.py``, ``compare.py``).
 """
 
 from __future__ import annotations
@@ -43,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("--out", metavar="DIR", default="results/quick", help="results directory (default: results/quick)")
 
     sub.add_parser("list", help="families, methods and suites")
+
+    from . import compare
+
+    c = sub.add_parser("compare", help="ratios of two pytest-benchmark JSON files; exit 1 if slower than --threshold")
+    compare.add_arguments(c)
     return p
 
 
@@ -129,11 +137,17 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _cmd_compare(args) -> int:
+    from . import compare
+
+    return compare.run(args.old, args.new, args.threshold, args.stat)
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _cmd_run(args, argv)
-    return {"plot": _cmd_plot, "list": _cmd_list}[args.command](args)
+    return {"plot": _cmd_plot, "list": _cmd_list, "compare": _cmd_compare}[args.command](args)
 
 
 if __name__ == "__main__":
