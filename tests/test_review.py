@@ -72,7 +72,9 @@ def test_vjp_and_hessian_have_the_input_dtype():
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("chunk", [None, 1, 2])
 def test_jacobian_blocks_have_their_input_dtype(mode, chunk):
-    # mixed float32/float64 leaves: each block takes its input leaf's dtype, in both modes (JAX)
+    # mixed float32/float64 leaves: each block takes its input leaf's dtype in both modes, as
+    # jax.jacobian (jacrev) does; jax.jacfwd would give the output's dtype instead, so its
+    # dtype would depend on the mode that mode="auto" picks
     p = {"a": X32, "b": np.array([1.0, 2.0])}
     f = lambda p: {"u": p["a"] * 2.0, "v": p["b"] * p["a"][0]}
     got = ad.jacobian(f, mode=mode, chunk=chunk)(p)
