@@ -80,6 +80,17 @@ def git_info(repo: Path | None = None) -> dict:
     return {"commit": commit, "branch": git("rev-parse", "--abbrev-ref", "HEAD"), "dirty": bool(status) if commit else None}
 
 
+def _jax_flag(jax, name: str, default):
+    """The current value of a JAX config flag (``jax.config.<name>`` does not exist for every flag)."""
+    cfg = jax.config
+    for get in (lambda: cfg.read(name), lambda: cfg.values[name], lambda: getattr(cfg, name)):
+        try:
+            return get()
+        except (AttributeError, KeyError, TypeError):
+            continue
+    return default
+
+
 def collect(config=None, argv=None, extra: dict | None = None) -> dict:
     """The provenance of a run of ``config`` started by ``argv``."""
     info = {
@@ -98,8 +109,8 @@ def collect(config=None, argv=None, extra: dict | None = None) -> dict:
         import jax
 
         info["jax_backend"] = jax.default_backend()
-        info["jax_enable_x64"] = bool(jax.config.jax_enable_x64)
-        info["jax_cpu_enable_async_dispatch"] = bool(getattr(jax.config, "jax_cpu_enable_async_dispatch", True))
+        info["jax_enable_x64"] = bool(_jax_flag(jax, "jax_enable_x64", False))
+        info["jax_cpu_enable_async_dispatch"] = _jax_flag(jax, "jax_cpu_enable_async_dispatch", None)
     except Exception:  # pragma: no cover
         pass
     if config is not None:
