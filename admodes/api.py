@@ -528,8 +528,8 @@ def _decide(n, m):
     return ModeChoice(mode=mode, n=n, m=m, forward_sweeps=n, reverse_sweeps=m)
 
 
-def choose_mode(fun: Callable, *args, argnums=0) -> ModeChoice:
-    """What ``jacobian(fun, argnums, mode="auto")`` would pick for ``args``, and why.
+def choose_mode(fun: Callable, *args, argnums=0, has_aux: bool = False) -> ModeChoice:
+    """What ``jacobian(fun, argnums, mode="auto", has_aux=has_aux)`` would pick for ``args``, and why.
 
     >>> import numpy as np, admodes as ad
     >>> ad.choose_mode(lambda x: np.sum(x ** 2), np.ones(1000)).mode
@@ -538,7 +538,7 @@ def choose_mode(fun: Callable, *args, argnums=0) -> ModeChoice:
     'forward'
     """
     inputs = _Inputs(args, argnums, "choose_mode")
-    out = fun(*args)
+    out, _ = _split_aux(fun(*args), has_aux, "choose_mode")  # aux is not differentiated: not counted
     leaves, _ = tree_flatten(out)
     m = sum(math.prod(shape_of(concrete(leaf))) for leaf in leaves)
     return _decide(inputs.size, m)

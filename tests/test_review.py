@@ -301,3 +301,15 @@ def test_zero_dimensional_boolean_index(name, mode):
     close(np.asarray(x)[index], same(x))
     got = ad.jacobian(lambda x: np.sin(x[index]), mode=mode, chunk=2)(x)
     close(got, jax.jacobian(lambda x: jnp.sin(same(x)))(x))
+
+
+def test_choose_mode_leaves_aux_out_as_jacobian_does(monkeypatch):
+    # bug: choose_mode counted the aux output, so it could not say what
+    # jacobian(has_aux=True, mode="auto") picks (here: reverse, m = 1, not forward, m = 101)
+    ran = _spy_on_modes(monkeypatch)
+    f = lambda x: (np.sum(x ** 2), np.ones(100) * x[0])
+    choice = ad.choose_mode(f, X3, has_aux=True)
+    assert (choice.mode, choice.n, choice.m) == ("reverse", 3, 1)
+    close(ad.jacobian(f, has_aux=True)(X3)[0], 2 * X3)
+    assert ran == ["reverse"]
+    assert ad.choose_mode(f, X3).m == 101
