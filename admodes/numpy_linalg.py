@@ -19,7 +19,7 @@ import numpy as np
 from numpy.linalg import _linalg as _numpy_linalg
 
 from .core import AdmodesError, Tracer, concrete, shape_of
-from .numpy_api import _refuse_keywords, _reshape, implements, matmul
+from .numpy_api import _refuse_keywords, _reshape, frozen, implements, matmul
 from .ops import elementwise as e
 from .ops import linalg, reductions
 from .ops import shape as shape_ops
@@ -77,10 +77,18 @@ def det(a):
     return linalg.det(a)
 
 
+def _slogdet_sign(a):
+    return np.linalg.slogdet(a).sign
+
+
+def _count_nonzero(x, axis, keepdims):
+    return np.sum(x != 0, axis=axis, keepdims=keepdims).astype(np.result_type(x))
+
+
 @implements(np.linalg.slogdet)
 def slogdet(a):
     _square(a, "slogdet")
-    sign = np.linalg.slogdet(concrete(a)).sign
+    sign = frozen(_slogdet_sign, a)  # a constant: re-checked by ad.record's branch check
     return _SlogdetResult(sign, linalg.logabsdet(a))
 
 
@@ -204,8 +212,7 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord == -np.inf:
         return reductions.min_(e.absolute(x), axis=axis, keepdims=keepdims)
     if ord == 0:  # the number of nonzero entries: zero derivative
-        xv = concrete(x)
-        return np.sum(xv != 0, axis=axis, keepdims=keepdims).astype(np.result_type(xv))
+        return frozen(_count_nonzero, x, axis=axis, keepdims=keepdims)
     if ord == 1:
         return _sum(e.absolute(x), axis, keepdims)
     if isinstance(ord, str):

@@ -148,6 +148,9 @@ FROZEN = {
     "argmax method": (lambda x: x[x.argmax()] * 2.0, np.array([1.0, -2.0]), np.array([-1.0, 2.0])),
     "round": (lambda x: np.sum(x * np.round(x, 1)), np.array([0.14, 0.2]), np.array([0.16, 0.2])),
     "sort": (lambda x: np.sort(x) * np.array([1.0, 10.0]), np.array([1.0, 2.0]), np.array([2.0, 1.0])),
+    "slogdet sign": (lambda x: np.linalg.slogdet(np.diag(x))[0] * np.exp(np.linalg.slogdet(np.diag(x))[1]),
+                     np.array([2.0, 1.0]), np.array([-2.0, 1.0])),
+    "norm ord 0": (lambda x: np.linalg.norm(x, ord=0) * x, np.array([1.0, 0.0]), np.array([1.0, 1.0])),
 }
 
 
