@@ -65,7 +65,7 @@ def test_vjp_and_hessian_have_the_input_dtype():
     fj = lambda x: jnp.sin(x) * WEIGHTS
     tree_close(ad.vjp(f, X32)[1](WEIGHTS), jax.vjp(fj, X32)[1](WEIGHTS), rtol=1e-6)
     s, sj = (lambda x: np.sum(f(x) ** 2)), (lambda x: jnp.sum(fj(x) ** 2))
-    tree_close(ad.hessian(s)(X32), jax.hessian(sj)(X32), rtol=1e-6)
+    tree_close(ad.hessian(s)(X32), jax.jit(jax.hessian(sj))(X32), rtol=1e-6)
     tree_close(ad.hvp(s, (X32,), (X32,)), jax.jvp(jax.grad(sj), (X32,), (X32,))[1], rtol=1e-6)
 
 
@@ -316,3 +316,88 @@ def test_choose_mode_leaves_aux_out_as_jacobian_does(monkeypatch):
     close(ad.jacobian(f, has_aux=True)(X3)[0], 2 * X3)
     assert ran == ["reverse"]
     assert ad.choose_mode(f, X3).m == 101
+
+
+# ---------------------------------------------------------------------- checked and right: pytrees, shapes, several arguments
+
+RNG = np.random.default_rng(11)
+PARAMS = {"w": RNG.normal(size=(2, 3)), "b": (RNG.normal(size=3), None), "s": np.array(0.7)}
+X2 = RNG.normal(size=2)
+
+
+def net(xp):
+    def f(p, x):
+        h = xp.tanh(p["w"].T @ x + p["b"][0]) * p["s"]
+        return {"h": h, "l": [xp.sum(h ** 2), None]}
+
+    return f
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "auto"])
+@pytest.mark.parametrize("chunk", [None, 1, 2])
+@pytest.mark.parametrize("argnums", [0, (0, 1), (1, 0)])
+def test_jacobian_of_pytrees_with_none_and_argnums(mode, chunk, argnums):
+    got = ad.jacobian(net(np), argnums=argnums, mode=mode, chunk=chunk)(PARAMS, X2)
+    tree_close(got, jax.jacobian(net(jnp), argnums=argnums)(PARAMS, X2))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_grad_and_vjp_of_pytrees_with_aux(mode):
+    def loss(xp):
+        return lambda p, x: (xp.sum(net(xp)(p, x)["h"] ** 3), {"x": x * 2.0})
+
+    tree_close(ad.value_and_grad(loss(np), argnums=(1, 0), has_aux=True, mode=mode)(PARAMS, X2),
+               jax.value_and_grad(loss(jnp), argnums=(1, 0), has_aux=True)(PARAMS, X2))
+    cot = {"h": np.ones(3), "l": [np.array(2.0), None]}
+    tree_close(ad.vjp(net(np), PARAMS, X2)[1](cot), jax.vjp(net(jnp), PARAMS, X2)[1](cot))
+    tree_close(ad.jvp(net(np), (PARAMS, X2), (PARAMS, X2)), jax.jvp(net(jnp), (PARAMS, X2), (PARAMS, X2)))
+
+
+def test_hessian_and_hvp_with_several_arguments():
+    def f(xp):
+        return lambda x, y, z: xp.sum(xp.sin(x) * y[:, None] ** 2) * z + xp.sum(y @ x) ** 2
+
+    x, y, z = RNG.normal(size=(2, 3)), RNG.normal(size=2), 1.3
+    for argnums in (0, 1, (0, 1), (2, 0, 1)):
+        tree_close(ad.hessian(f(np), argnums=argnums)(x, y, z), jax.jit(jax.hessian(f(jnp), argnums=argnums))(x, y, z))
+    tangents = (RNG.normal(size=(2, 3)), RNG.normal(size=2), 0.5)
+    want = jax.jit(lambda *a: jax.jvp(jax.grad(f(jnp), argnums=(0, 1, 2)), a, tangents)[1])(x, y, z)
+    tree_close(ad.hvp(f(np), (x, y, z), tangents), want)
+    # one argument that is itself a pytree
+    g = lambda xp: (lambda p: p["a"] ** 2 * xp.sum(p["b"] ** 3))
+    p, v = {"a": 2.0, "b": X3}, {"a": 1.0, "b": X3[::-1]}
+    tree_close(ad.hvp(g(np), (p,), (v,)), jax.jvp(jax.grad(g(jnp)), (p,), (v,))[1])
+    tree_close(ad.hessian(g(np))(p), jax.jit(jax.hessian(g(jnp)))(p))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("chunk", [None, 1, 2])
+def test_scalar_empty_and_size_one_shapes(mode, chunk):
+    jac = functools.partial(ad.jacobian, mode=mode, chunk=chunk)
+    cases = [
+        (lambda s: (s * 2.0, np.stack([s, s ** 2])), lambda s: (s * 2.0, jnp.stack([s, s ** 2])), (1.5,)),
+        (lambda x: x * 2.0, lambda x: x * 2.0, (np.zeros((0, 2)),)),
+        (lambda x: x[:0] * 2.0, lambda x: x[:0] * 2.0, (X3,)),
+        (lambda x, y: np.sum(x) * y, lambda x, y: jnp.sum(x) * y, (np.zeros((0, 3)), X2)),
+        (lambda x: np.sum(x * x.T, axis=0, keepdims=True), lambda x: jnp.sum(x * x.T, axis=0, keepdims=True), (np.full((1, 3), 2.0),)),
+        (lambda x: (np.ones(2), x), lambda x: (jnp.ones(2), x), (X3,)),
+    ]
+    for f, fj, args in cases:
+        argnums = tuple(range(len(args))) if len(args) > 1 else 0
+        tree_close(jac(f, argnums=argnums)(*args), jax.jacobian(fj, argnums=argnums)(*args))
+    tree_close(ad.hessian(lambda x: np.sum(x ** 3))(np.array([[2.0]])), jax.hessian(lambda x: jnp.sum(x ** 3))(np.array([[2.0]])))
+    tree_close(ad.hessian(lambda x: x ** 3)(np.array(2.0)), jax.hessian(lambda x: x ** 3)(np.array(2.0)))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_float32_stays_float32_through_every_api_function(mode):
+    w = np.arange(6.0, dtype=np.float32).reshape(2, 3) / 6
+    f = lambda x: np.sum(np.tanh(w @ x) * 2.0) + np.sum(x[np.array([0, 0, 2])] ** 3) + np.max(x) * 0.5 + np.mean(x ** 2)
+    fj = lambda x: jnp.sum(jnp.tanh(w @ x) * 2.0) + jnp.sum(x[jnp.array([0, 0, 2])] ** 3) + jnp.max(x) * 0.5 + jnp.mean(x ** 2)
+    t = np.ones(3, np.float32)
+    tree_close(ad.value_and_grad(f, mode=mode)(X32), jax.value_and_grad(fj)(X32), rtol=1e-5)
+    tree_close(ad.jacobian(lambda x: np.sin(x) * x[::-1], mode=mode, chunk=2)(X32), jax.jacobian(lambda x: jnp.sin(x) * x[::-1])(X32), rtol=1e-5)
+    tree_close(ad.jvp(f, (X32,), (t,)), jax.jvp(fj, (X32,), (t,)), rtol=1e-5)
+    tree_close(ad.vjp(f, X32)[1](np.float32(1.0)), jax.vjp(fj, X32)[1](np.float32(1.0)), rtol=1e-5)
+    tree_close(ad.hessian(f)(X32), jax.jit(jax.hessian(fj))(X32), rtol=1e-4, atol=1e-5)
+    tree_close(ad.hvp(f, (X32,), (t.astype(np.float64),)), jax.jvp(jax.grad(fj), (X32,), (t,))[1], rtol=1e-4, atol=1e-5)
