@@ -47,7 +47,10 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("list", help="families, methods and suites")
 
-    from . import compare
+    from . import compare, report
+
+    rp = sub.add_parser("report", help="regenerate the paper's tables, numbers and figures from a results directory")
+    report.add_arguments(rp)
 
     c = sub.add_parser("compare", help="ratios of two pytest-benchmark JSON files; exit 1 if slower than --threshold")
     compare.add_arguments(c)
@@ -137,6 +140,13 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _cmd_report(args) -> int:
+    _threads.pin_threads(1)  # the worked-example table imports admodes (and NumPy)
+    from . import report
+
+    return report.run(args)
+
+
 def _cmd_compare(args) -> int:
     from . import compare
 
@@ -147,7 +157,7 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _cmd_run(args, argv)
-    return {"plot": _cmd_plot, "list": _cmd_list, "compare": _cmd_compare}[args.command](args)
+    return {"plot": _cmd_plot, "list": _cmd_list, "report": _cmd_report, "compare": _cmd_compare}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -385,7 +385,7 @@ class Trajectory(Family):
 @register
 class WorkedExample(Family):
     name = "worked"
-    description = "the seed's worked example f(a, b, c) = (a + b)(b + c) at (a, b, c) = (-1, 3, 4): n = 3, m = 1"
+    description = "the worked example f(a, b, c) = (a + b)(b + c) at (a, b, c) = (-1, 3, 4): n = 3, m = 1"
     size_name = "unused"
     default_size = 1
     fixed_n = 3

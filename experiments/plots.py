@@ -29,7 +29,7 @@ import pandas as pd
 from . import analysis
 from .results import load
 
-__all__ = ["make_all", "METHOD_STYLE", "style"]
+__all__ = ["make_all", "make_figures", "FIGURE_NAMES", "METHOD_STYLE", "style", "write_tables"]
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -64,9 +64,12 @@ def _plt():
     return plt
 
 
-def _save(fig, figdir: Path, name: str) -> list[Path]:
+FORMATS = ("png", "svg")
+
+
+def _save(fig, figdir: Path, name: str, formats=FORMATS) -> list[Path]:
     out = []
-    for ext in ("png", "svg"):
+    for ext in formats:
         path = figdir / f"{name}.{ext}"
         fig.savefig(path, **({"metadata": {"Date": None}} if ext == "svg" else {}))
         out.append(path)
@@ -109,7 +112,7 @@ def _sweep_panels(df, axis):
     return panels
 
 
-def _time_figure(plt, df, axis, figdir):
+def _time_figure(plt, df, axis, figdir, formats=FORMATS):
     panels = _sweep_panels(df, axis)
     if not panels:
         return []
@@ -141,10 +144,10 @@ def _time_figure(plt, df, axis, figdir):
     fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=min(6, len(handles)), frameon=False)
     fig.suptitle(f"Wall time against {axis} (median, bars: IQR; dotted: slope 1)")
     fig.tight_layout(rect=(0, legend_h, 1, 1))
-    return _save(fig, figdir, f"time_vs_{axis}")
+    return _save(fig, figdir, f"time_vs_{axis}", formats)
 
 
-def _heatmap_figure(plt, df, figdir):
+def _heatmap_figure(plt, df, figdir, formats=FORMATS):
     from matplotlib.colors import TwoSlopeNorm
 
     panels = []
@@ -189,7 +192,7 @@ def _heatmap_figure(plt, df, figdir):
                ["measured crossover (ratio 1)", "n = m"], loc="lower center", ncol=2, frameon=False)
     fig.suptitle("Forward / reverse time ratio (red: reverse faster; black line: ratio 1, the measured crossover; dashed: n = m)")
     fig.tight_layout(rect=(0, 0.35 / fig.get_figheight(), 1, 1))
-    return _save(fig, figdir, "ratio_heatmap")
+    return _save(fig, figdir, "ratio_heatmap", formats)
 
 
 def _extent(xi, yi):
@@ -200,7 +203,7 @@ def _extent(xi, yi):
     return (*edges(xi), *edges(yi))
 
 
-def _ops_figure(plt, df, figdir):
+def _ops_figure(plt, df, figdir, formats=FORMATS):
     d = df[df["library"] == "admodes"]
     d = d[d["ops_total"].notna() & (d["eval_ops"] > 0)]
     if d.empty:
@@ -247,10 +250,10 @@ def _ops_figure(plt, df, figdir):
     fig.suptitle("Engine op counts: chunk=1 lies on a line parallel to n·c (forward) and m·c (reverse);\n"
                  "vectorised sweeps run few ops but the same flops")
     fig.tight_layout(rect=(0, 0.1, 1, 1))
-    return _save(fig, figdir, "ops_vs_theory")
+    return _save(fig, figdir, "ops_vs_theory", formats)
 
 
-def _tape_figure(plt, df, figdir):
+def _tape_figure(plt, df, figdir, formats=FORMATS):
     d = df[(df["method"] == "admodes_rev_vec") & df["tape_bytes"].notna() & (df["eval_flops"] > 0)]
     if d.empty:
         return []
@@ -290,7 +293,7 @@ def _tape_figure(plt, df, figdir):
     else:
         ax.text(0.5, 0.5, "memory not measured (memory = false)", ha="center", va="center", transform=ax.transAxes)
     fig.tight_layout()
-    return _save(fig, figdir, "tape_memory")
+    return _save(fig, figdir, "tape_memory", formats)
 
 
 def write_tables(df: pd.DataFrame, out: Path) -> list[Path]:
@@ -314,20 +317,35 @@ def write_tables(df: pd.DataFrame, out: Path) -> list[Path]:
     return written
 
 
+_FIGURES = {
+    "time_vs_n": lambda plt, ok, figdir, formats: _time_figure(plt, ok, "n", figdir, formats),
+    "time_vs_m": lambda plt, ok, figdir, formats: _time_figure(plt, ok, "m", figdir, formats),
+    "ratio_heatmap": _heatmap_figure,
+    "ops_vs_theory": _ops_figure,
+    "tape_memory": _tape_figure,
+}
+FIGURE_NAMES = tuple(_FIGURES)
+
+
+def make_figures(df: pd.DataFrame, figdir, names=None, formats=FORMATS) -> dict[str, list[Path]]:
+    """Draw the figures ``names`` (default: all) of the results ``df`` into ``figdir``.
+
+    Returns ``{name: paths written}``; a figure without data (no grid for the heatmap,
+    say) maps to an empty list. Used by ``make_all`` and by ``report`` (for paper/figures).
+    """
+    figdir = Path(figdir)
+    figdir.mkdir(parents=True, exist_ok=True)
+    ok = analysis.ok_rows(df)
+    plt = _plt()
+    with plt.rc_context({"svg.hashsalt": "admodes"}):  # stable SVG ids: rerunning changes no byte
+        return {name: _FIGURES[name](plt, ok, figdir, tuple(formats)) for name in (names or FIGURE_NAMES)}
+
+
 def make_all(directory) -> list[Path]:
     """Every figure and table for the results in ``directory``; returns the paths written."""
     out = Path(directory)
     df = load(out)
-    ok = analysis.ok_rows(df)
-    figdir = out / "figures"
-    figdir.mkdir(parents=True, exist_ok=True)
-    plt = _plt()
-    written = []
-    written += _time_figure(plt, ok, "n", figdir)
-    written += _time_figure(plt, ok, "m", figdir)
-    written += _heatmap_figure(plt, ok, figdir)
-    written += _ops_figure(plt, ok, figdir)
-    written += _tape_figure(plt, ok, figdir)
+    written = [path for paths in make_figures(df, out / "figures").values() for path in paths]
     written += write_tables(df, out)
     from .summary import write_readme
 
