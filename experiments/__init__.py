@@ -4,8 +4,10 @@
     python -m experiments run --quick          # the quick suite (< 2 min), into results/quick
     python -m experiments run --config my.toml # a suite of your own
     python -m experiments plot --out results/quick
+    python -m experiments report               # paper/paper.md and paper/figures from results/quick
+    python -m experiments compare OLD.json NEW.json --threshold 1.10   # two benchmark runs
 
-Modules (each small; a later ``report.py`` or ``compare.py`` reads the same results):
+Modules (each small):
 
 - ``families``   problem families, each parameterised by (n, m) and a size knob
 - ``methods``    the Jacobian methods compared (admodes, JAX, optional peers)
@@ -17,6 +19,9 @@ Modules (each small; a later ``report.py`` or ``compare.py`` reads the same resu
 - ``plots``      the figures (PNG + SVG)
 - ``provenance`` versions, CPU, threads, git commit, seed, date, command line
 - ``threads``    pinning BLAS/XLA threads before NumPy and JAX are imported
+- ``summary``    the README of a results directory
+- ``report``     the paper's tables, numbers and figures, between markers in paper.md
+- ``compare``    new/old ratios of two pytest-benchmark JSON files, with a threshold
 
 Importing this package does not import NumPy or JAX: the CLI pins threads first.
 """
