@@ -18,6 +18,7 @@ import builtins
 import functools
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from . import core
 from .core import AdmodesError, Primitive, Tracer, bind, concrete, shape_of
@@ -261,7 +262,7 @@ def transpose(a, axes=None):
     ndim = len(shape_of(a))
     if axes is None:
         axes = tuple(range(ndim))[::-1]
-    axes = tuple(int(ax) % ndim for ax in axes) if ndim else ()
+    axes = normalize_axis_tuple(axes, ndim) if ndim else tuple(axes)  # NumPy's AxisError, no wrapping around
     if sorted(axes) != list(range(ndim)):
         raise ValueError(f"axes {axes} don't match array of {ndim} dimensions")
     return shape_ops.transpose(a, axes=axes)
@@ -279,7 +280,7 @@ def expand_dims(a, axis):
     shp = list(shape_of(a))
     axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
     ndim = len(shp) + len(axes)
-    for ax in sorted(int(ax) % ndim for ax in axes):
+    for ax in sorted(normalize_axis_tuple(axes, ndim)):
         shp.insert(ax, 1)
     return _reshape(a, tuple(shp))
 
@@ -305,6 +306,7 @@ def ravel(a, order="C"):
 def swapaxes(a, axis1, axis2):
     ndim = len(shape_of(a))
     axes = list(range(ndim))
+    axis1, axis2 = normalize_axis_index(axis1, ndim), normalize_axis_index(axis2, ndim)
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return shape_ops.transpose(a, axes=tuple(axes))
 
@@ -312,8 +314,10 @@ def swapaxes(a, axis1, axis2):
 @implements(np.moveaxis)
 def moveaxis(a, source, destination):
     ndim = len(shape_of(a))
-    source = np.atleast_1d(source) % ndim
-    destination = np.atleast_1d(destination) % ndim
+    source = normalize_axis_tuple(source, ndim, "source")
+    destination = normalize_axis_tuple(destination, ndim, "destination")
+    if len(source) != len(destination):
+        raise ValueError("`source` and `destination` arguments must have the same number of elements")
     order = [i for i in range(ndim) if i not in source]
     for dst, src in sorted(zip(destination, source)):
         order.insert(int(dst), int(src))
@@ -330,7 +334,7 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     ndim = len(shape_of(arrays[0]))
     if ndim == 0:
         raise ValueError("zero-dimensional arrays cannot be concatenated")
-    return shape_ops.concatenate(*arrays, axis=int(axis) % ndim)
+    return shape_ops.concatenate(*arrays, axis=normalize_axis_index(axis, ndim))
 
 
 @implements(np.stack)
@@ -340,7 +344,7 @@ def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     if len(shapes) != 1:
         raise ValueError("all input arrays must have the same shape")
     ndim = len(shapes.pop()) + 1
-    axis = int(axis) % ndim
+    axis = normalize_axis_index(axis, ndim)
     return concatenate([expand_dims(a, axis) for a in arrays], axis=axis, out=out)
 
 

@@ -482,3 +482,28 @@ def test_replay_matches_fresh_derivatives(dtype):
     tree_close(tape.vjp(p1, s)[1](cot), jax.jit(lambda p, s: jax.vjp(replayed(jnp), p, s)[1](cot))(p1, s), **tol)
     tree_close(tape.jvp((p1, s), (p0, dtype(1.0))), jax.jit(lambda *a: jax.jvp(replayed(jnp), a, (p0, dtype(1.0))))(p1, s), **tol)
     tree_close(tape(p1, s), replayed(jnp)(p1, s), **tol)
+
+
+# ---------------------------------------------------------------------- NumPy's axis errors on traced values
+
+BAD_AXES = {  # NumPy refuses each of these; on traced values they ran with the axis wrapped around
+    "transpose": lambda x: np.transpose(x, (0, 3)),
+    "moveaxis": lambda x: np.moveaxis(x, 3, 0),
+    "moveaxis lengths": lambda x: np.moveaxis(x, (0, 1), (1,)),
+    "expand_dims": lambda x: np.expand_dims(x, 5),
+    "expand_dims repeated": lambda x: np.expand_dims(x, (0, 0)),
+    "concatenate": lambda x: np.concatenate([x, x], axis=3),
+    "stack": lambda x: np.stack([x, x], axis=4),
+    "swapaxes": lambda x: np.swapaxes(x, 0, 5),  # was IndexError: list index out of range
+    "mT of a vector": lambda x: x[0].mT,
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_AXES))
+def test_out_of_range_axes_raise_as_in_numpy(name):
+    f = BAD_AXES[name]
+    x = np.ones((2, 3))
+    with pytest.raises((ValueError, np.exceptions.AxisError)) as plain:
+        f(x)
+    with pytest.raises(type(plain.value)):
+        ad.jacobian(f)(x)
