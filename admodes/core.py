@@ -75,8 +75,10 @@ class Primitive:
     (shape ``B + args[i].shape``), or ``None``.
 
     ``saves`` says which values the reverse tape must keep for the VJP rules:
-    ``"args"``, ``"out"``, ``"both"`` or ``"none"`` (the rules then see only shapes and
-    dtypes). Keeping just what the rules need keeps the tape small.
+    ``"args"``, ``"out"``, ``"both"`` or ``"none"`` (what is not kept, the rules see as a
+    ShapeDtype: shape and dtype only); ``"args_only"`` keeps the arguments and passes
+    ``out=None`` to VJP rules that never look at the output, not even its shape. Keeping
+    just what the rules need keeps the tape small (and cheap to write).
     """
 
     __slots__ = ("name", "impl", "jvps", "vjps", "jvp", "vjp", "flops", "saves", "__weakref__")

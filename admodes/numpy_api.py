@@ -122,6 +122,8 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
             if kwargs:
                 _refuse_keywords(ufunc.__name__, kwargs)
             if type(prim) is Primitive:
+                if len(inputs) == 1:  # np.sin(x): x is the only tracer, so its trace is the top
+                    return self._trace.process(prim, inputs, _NO_PARAMS)
                 return bind(prim, inputs, _NO_PARAMS)
             return prim(*inputs)
         if ufunc in ZERO_DERIVATIVE:
@@ -453,6 +455,21 @@ def _getitem(self, index):
     return indexing.getitem(self, index=index)
 
 
+def _binary_operator(prim, reflected):
+    """``self op other`` for a traced ``self``: straight to its trace when ``other`` is plain."""
+    if reflected:
+        def operator(self, other):
+            if isinstance(other, Tracer):
+                return bind(prim, (other, self), _NO_PARAMS)
+            return self._trace.process(prim, (other, self), _NO_PARAMS)
+    else:
+        def operator(self, other):
+            if isinstance(other, Tracer):
+                return bind(prim, (self, other), _NO_PARAMS)
+            return self._trace.process(prim, (self, other), _NO_PARAMS)
+    return operator
+
+
 def _install(tracer_class):
     """Give traced values NumPy's protocols, Python's operators and ndarray's methods."""
     e = elementwise
@@ -460,14 +477,14 @@ def _install(tracer_class):
     t.__array_ufunc__ = array_ufunc
     t.__array_function__ = array_function
     # operators bind their primitive directly: they are the hottest path of traced code
-    t.__add__ = lambda self, other, p=e.add: bind(p, (self, other), _NO_PARAMS)
-    t.__radd__ = lambda self, other, p=e.add: bind(p, (other, self), _NO_PARAMS)
-    t.__sub__ = lambda self, other, p=e.sub: bind(p, (self, other), _NO_PARAMS)
-    t.__rsub__ = lambda self, other, p=e.sub: bind(p, (other, self), _NO_PARAMS)
-    t.__mul__ = lambda self, other, p=e.mul: bind(p, (self, other), _NO_PARAMS)
-    t.__rmul__ = lambda self, other, p=e.mul: bind(p, (other, self), _NO_PARAMS)
-    t.__truediv__ = lambda self, other, p=e.div: bind(p, (self, other), _NO_PARAMS)
-    t.__rtruediv__ = lambda self, other, p=e.div: bind(p, (other, self), _NO_PARAMS)
+    t.__add__ = _binary_operator(e.add, False)
+    t.__radd__ = _binary_operator(e.add, True)
+    t.__sub__ = _binary_operator(e.sub, False)
+    t.__rsub__ = _binary_operator(e.sub, True)
+    t.__mul__ = _binary_operator(e.mul, False)
+    t.__rmul__ = _binary_operator(e.mul, True)
+    t.__truediv__ = _binary_operator(e.div, False)
+    t.__rtruediv__ = _binary_operator(e.div, True)
     t.__pow__ = lambda self, other: e.power_any(self, other)
     t.__rpow__ = lambda self, other, p=e.power: bind(p, (other, self), _NO_PARAMS)
     t.__matmul__ = lambda self, other: matmul(self, other)

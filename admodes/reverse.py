@@ -81,11 +81,17 @@ class Tape:
         return sum(1 for e in self.entries if e[0] is not None)
 
 
+_PYTHON_SCALARS = {t: ShapeDtype((), np.result_type(t(0))) for t in (bool, int, float, complex)}
+
+
 def _keep(value):
+    scalar = _PYTHON_SCALARS.get(type(value))  # a Python number: no attribute lookups to fail
+    if scalar is not None:
+        return scalar
     try:
         return ShapeDtype(value.shape, value.dtype)
-    except AttributeError:  # a Python number
-        return ShapeDtype((), np.result_type(value))
+    except AttributeError:
+        return ShapeDtype(np.shape(value), np.result_type(value))
 
 
 class ReverseTrace(Trace):
@@ -123,16 +129,20 @@ class ReverseTrace(Trace):
                 core._counter.record(prim, out, primals, params)
         if prim.vjps is None and prim.vjp is None:
             raise prim.missing_rule("VJP")
+        entries = self.tape.entries
         saves = prim.saves
-        if saves == "both":
+        if saves == "args_only":
+            kept_args, kept_out = primals, None
+        elif saves == "both":
             kept_args, kept_out = primals, out
         elif saves == "args":
             kept_args, kept_out = primals, _keep(out)
-        elif saves == "out":
-            kept_args, kept_out = [_keep_arg(a, p) for a, p in zip(primals, parents)], out
         else:
-            kept_args, kept_out = [_keep(a) for a in primals], _keep(out)
-        entries = self.tape.entries
+            # A traced argument is the output of an earlier entry, which usually keeps it
+            # (whole or as a ShapeDtype): point at that instead of making a new object.
+            kept_args = [_kept_output(entries, p, a) if p >= 0 else (a if saves == "out" else _keep(a))
+                         for a, p in zip(primals, parents)]
+            kept_out = out if saves == "out" else _keep(out)
         entries.append((prim, params, parents, kept_args, kept_out))
         return Node(self, out, len(entries) - 1)
 
@@ -174,6 +184,19 @@ def backward_sweep(entries, seeds, inputs, nb):
             continue
         if prim.vjp is not None:  # one rule for all arguments at once
             contributions = prim.vjp(g, nb, out, *args, **params)
+        elif len(parents) == 2 and (parents[0] < 0 or parents[1] < 0):
+            # a binary op with one constant (x * 2.0, W @ x): one rule to call
+            j = 0 if parents[0] >= 0 else 1
+            rule = prim.vjps[j]
+            if rule is None:
+                raise prim.missing_rule(f"VJP of argument {j}")
+            c = rule(g, nb, out, *args, **params)
+            p = parents[j]
+            if c is not None:
+                adjoint[p] = c if adjoint[p] is None else _add(adjoint[p], c)
+            if i not in keep:
+                adjoint[i] = None
+            continue
         else:
             contributions = _per_argument(prim, parents, g, nb, out, args, params)
         for p, c in zip(parents, contributions):
@@ -199,10 +222,10 @@ def _per_argument(prim, parents, g, nb, out, args, params):
     return contributions
 
 
-def _keep_arg(value, parent):
-    # Constants (parent < 0) are kept whole: the rule of the other argument may need them
-    # (e.g. the VJP of x in x * c needs c). Traced arguments keep only shape and dtype.
-    return value if parent < 0 else _keep(value)
+def _kept_output(entries, parent, value):
+    """What the tape already keeps of entry ``parent``'s output, or a new ShapeDtype of it."""
+    kept = entries[parent][4]
+    return kept if kept is not None else _keep(value)
 
 
 class Node(Tracer):

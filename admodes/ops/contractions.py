@@ -36,7 +36,7 @@ def _matmul_flops(out, args, params):
     return 2 * int(getattr(out, "size", 1)) * shape_of(x)[-1]
 
 
-matmul = Primitive("matmul", _matmul_impl, flops=_matmul_flops, saves="args")
+matmul = Primitive("matmul", _matmul_impl, flops=_matmul_flops, saves="args_only")
 matmul.defjvp(
     lambda t, nb, out, x, y: matmul(align(t, nb, len(shape_of(out))), y),
     lambda t, nb, out, x, y: matmul(x, align(t, nb, len(shape_of(out)))),
@@ -67,7 +67,7 @@ def _outer_columns(u, g, nb):
     return mul(reshape(u, shape=shape_of(u) + (1,)), reshape(g, shape=gshape[:nb] + (1,) + gshape[nb:]))
 
 
-matvec = Primitive("matvec", _matmul_impl, flops=_matmul_flops, saves="args")
+matvec = Primitive("matvec", _matmul_impl, flops=_matmul_flops, saves="args_only")
 matvec.defjvp(
     lambda t, nb, out, a, v: matvec(t, v) if nb == 0 else _stacked_matvec(t, v),
     lambda t, nb, out, a, v: matvec(a, t) if nb == 0 else matmul(t, matrix_transpose(a)),
@@ -77,7 +77,7 @@ matvec.defvjp(
     lambda g, nb, out, a, v: vecmat(g, a) if nb == 0 else matmul(g, a),
 )
 
-vecmat = Primitive("vecmat", _matmul_impl, flops=_matmul_flops, saves="args")
+vecmat = Primitive("vecmat", _matmul_impl, flops=_matmul_flops, saves="args_only")
 vecmat.defjvp(
     lambda t, nb, out, v, b: vecmat(t, b) if nb == 0 else matmul(t, b),
     lambda t, nb, out, v, b: vecmat(v, t) if nb == 0 else _batched_vecmat(v, t),
@@ -106,7 +106,7 @@ def _dot_flops(out, args, params):
     return 2 * shape_of(args[0])[-1]
 
 
-vecvec = Primitive("vecvec", _matmul_impl, flops=_dot_flops, saves="args")
+vecvec = Primitive("vecvec", _matmul_impl, flops=_dot_flops, saves="args_only")
 vecvec.defjvp(
     lambda t, nb, out, u, v: vecvec(t, v) if nb == 0 else matvec(t, v),
     lambda t, nb, out, u, v: vecvec(u, t) if nb == 0 else matvec(t, u),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive, concrete, shape_of
+from ..core import Primitive, Tracer, concrete, shape_of
 from .shape import align, fit, unbroadcast
 
 __all__ = [
@@ -52,7 +52,7 @@ sub.defvjp(lambda g, nb, out, x, y: unbroadcast(g, nb, shape_of(x)),
 neg.defjvp(lambda t, nb, out, x: neg(t))
 neg.defvjp(lambda g, nb, out, x: neg(g))
 
-mul = _binary("multiply", np.multiply, saves="args")
+mul = _binary("multiply", np.multiply, saves="args_only")
 mul.defjvp(lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), y), nb, out),
            lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), x), nb, out))
 mul.defvjp(lambda g, nb, out, x, y: unbroadcast(mul(g, y), nb, shape_of(x)),
@@ -69,16 +69,18 @@ div.defvjp(lambda g, nb, out, x, y: unbroadcast(div(g, y), nb, shape_of(x)),
 
 
 def _power_dx(out, x, y):
-    """d(x**y)/dx = y * x**(y-1), and 0 where y == 0 (as JAX, so 0**0 has slope 0)."""
-    # y - 1 in Python for Python numbers, so the exponent stays a weak scalar (float32 stays float32)
+    """d(x**y)/dx = y * x**(y-1), and 0 where x == y == 0 (so 0**0 has slope 0, JAX's rule for integer y)."""
     yv = concrete(y)
-    if np.ndim(yv) == 0 and yv == 0:
-        return None  # decided before computing x**-1, which would warn (and be inf) at x = 0
+    if not isinstance(y, Tracer) and np.ndim(yv) == 0 and yv == 0:
+        return None  # a constant exponent 0: decided before computing x**-1, which would warn at x = 0
+    # y - 1 in Python for Python numbers, so the exponent stays a weak scalar (float32 stays float32)
     y_minus_1 = y - 1 if isinstance(y, int | float) else sub(y, 1)
-    partial = mul(y, power(x, y_minus_1))
-    if np.ndim(yv) == 0:
-        return partial
-    return select(yv == 0, 0, partial)
+    # Only 0 * 0**-1 needs the convention. Elsewhere y * x**(y-1) must stay a function of y even
+    # where y == 0: its derivative in y there is 1/x, the mixed second derivative of x**y.
+    both_zero = (concrete(x) == 0) & (yv == 0)
+    if not np.any(both_zero):
+        return mul(y, power(x, y_minus_1))
+    return select(both_zero, 0, mul(y, power(select(both_zero, 1, x), y_minus_1)))
 
 
 def _power_dy(out, x, y):
@@ -132,7 +134,7 @@ def _pow_const_rule(t, nb, out, x, exponent):
     return mul(t, mul(exponent, pow_const(x, exponent=exponent - 1)))
 
 
-pow_const = Primitive("pow_const", lambda x, exponent: np.power(x, exponent), saves="args")
+pow_const = Primitive("pow_const", lambda x, exponent: np.power(x, exponent), saves="args_only")
 pow_const.defjvp(_pow_const_rule)
 pow_const.defvjp(_pow_const_rule)
 
@@ -155,19 +157,19 @@ def _def_unary(prim, local_derivative):
 
 
 exp = _def_unary(_unary("exp", np.exp, saves="out"), lambda out, x: out)
-log = _def_unary(_unary("log", np.log, saves="args"), lambda out, x: reciprocal(x))
-sin = _unary("sin", np.sin, saves="args")
-cos = _unary("cos", np.cos, saves="args")
+log = _def_unary(_unary("log", np.log, saves="args_only"), lambda out, x: reciprocal(x))
+sin = _unary("sin", np.sin, saves="args_only")
+cos = _unary("cos", np.cos, saves="args_only")
 _def_unary(sin, lambda out, x: cos(x))
 _def_unary(cos, lambda out, x: neg(sin(x)))
 tan = _def_unary(_unary("tan", np.tan, saves="out"), lambda out, x: add(1, square(out)))
 tanh = _def_unary(_unary("tanh", np.tanh, saves="out"), lambda out, x: sub(1, square(out)))
 sqrt = _def_unary(_unary("sqrt", np.sqrt, saves="out"), lambda out, x: div(0.5, out))
-square = _def_unary(_unary("square", np.square, saves="args"), lambda out, x: mul(2, x))
+square = _def_unary(_unary("square", np.square, saves="args_only"), lambda out, x: mul(2, x))
 reciprocal = _unary("reciprocal", lambda x: np.divide(1, x), saves="out")
 _def_unary(reciprocal, lambda out, x: neg(square(out)))
 absolute = _def_unary(
-    _unary("absolute", np.absolute, saves="args"),
+    _unary("absolute", np.absolute, saves="args_only"),
     lambda out, x: np.where(concrete(x) >= 0, 1, -1).astype(np.result_type(concrete(x))),
 )
 
