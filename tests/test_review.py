@@ -507,3 +507,22 @@ def test_out_of_range_axes_raise_as_in_numpy(name):
         f(x)
     with pytest.raises(type(plain.value)):
         ad.jacobian(f)(x)
+
+
+# ---------------------------------------------------------------------- x ** y at y = 0
+
+
+@pytest.mark.parametrize("outer,inner", [(a, b) for a in MODES for b in MODES])
+def test_power_mixed_second_derivative_at_a_zero_exponent(outer, inner):
+    # bug: d(x**y)/dx was a constant 0 wherever y == 0, even for a traced y, so
+    # d/dy d/dx x**y = x**(y-1) (1 + y log x) came out 0 instead of 1/x: an asymmetric Hessian
+    scalar = lambda v: v[0] ** v[1]
+    arrays = lambda v: np.sum(v[:2] ** v[2:])
+    arrays_j = lambda v: jnp.sum(v[:2] ** v[2:])
+    for f, fj, v in [(scalar, scalar, np.array([2.0, 0.0])), (arrays, arrays_j, np.array([2.0, 3.0, 0.0, 1.0]))]:
+        hess = ad.jacobian(ad.jacobian(f, mode=inner), mode=outer)(v)
+        close(hess, jax.hessian(fj)(v))
+    # the convention at 0 ** 0 stays: slope 0 for x (JAX's rule for an integer exponent), no warning
+    with np.errstate(all="raise"):
+        close(ad.grad(scalar)(np.array([0.0, 0.0])), [0.0, 0.0])
+        close(ad.grad(arrays)(np.array([0.0, 3.0, 0.0, 1.0])), [0.0, 1.0, 0.0, np.log(3.0) * 3.0])
