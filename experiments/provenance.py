@@ -19,6 +19,8 @@ from .threads import thread_settings
 
 __all__ = ["collect", "package_versions", "cpu_model", "git_info", "write_json"]
 
+PROVENANCE_VERSION = 2
+
 PACKAGES = ("admodes", "numpy", "jax", "jaxlib", "pandas", "matplotlib", "tqdm", "autograd", "torch", "scipy")
 
 
@@ -94,6 +96,9 @@ def _jax_flag(jax, name: str, default):
 def collect(config=None, argv=None, extra: dict | None = None) -> dict:
     """The provenance of a run of ``config`` started by ``argv``."""
     info = {
+        # 2: JAX flags read with jax.config.read (version 1 recorded jax_cpu_enable_async_dispatch
+        # as true whatever its value)
+        "provenance_version": PROVENANCE_VERSION,
         "date_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "command_line": list(sys.argv if argv is None else argv),
         "cwd": os.getcwd(),

@@ -324,7 +324,8 @@ def _provenance(ctx: Context) -> str:
     jax_bits = [f"backend {p['jax_backend']}"] if p.get("jax_backend") else []
     if p.get("jax_enable_x64") is not None:
         jax_bits.append("x64 " + ("on" if p["jax_enable_x64"] else "off"))
-    if p.get("jax_cpu_enable_async_dispatch") is not None:
+    # provenance version 1 recorded this flag as true whatever it was: left out then
+    if p.get("jax_cpu_enable_async_dispatch") is not None and p.get("provenance_version", 1) >= 2:
         jax_bits.append("asynchronous CPU dispatch " + ("on" if p["jax_cpu_enable_async_dispatch"] else "off"))
     commit = str(git.get("commit") or "")[:10] or NA
     rows = [
