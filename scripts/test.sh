@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test,peers]"
-exec .venv/bin/python -m pytest "$@"
+# two workers: the JAX oracle compiles a program per spec row, and this machine has 2 cores
+exec .venv/bin/python -m pytest -n 2 "$@"
