@@ -1,6 +1,7 @@
-"""Pytrees: nested tuples, lists and dicts of arrays, flattened to a list of leaves (as in JAX).
+"""Pytrees: nested tuples, namedtuples, lists and dicts of arrays, flattened to a list of leaves (as in JAX).
 
-Dict keys are visited in sorted order; ``None`` is an empty subtree.
+Dict keys are visited in sorted order; ``None`` is an empty subtree; a namedtuple is
+rebuilt with its own type.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ class TreeDef:
     __slots__ = ("kind", "meta", "children")
 
     def __init__(self, kind, meta, children):
-        self.kind = kind  # "leaf", "none", "tuple", "list", "dict"
-        self.meta = meta  # dict keys
+        self.kind = kind  # "leaf", "none", "tuple", "namedtuple", "list", "dict"
+        self.meta = meta  # dict keys, or the namedtuple's type
         self.children = children
 
     @property
@@ -41,6 +42,8 @@ class TreeDef:
         if self.kind == "dict":
             inner = ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.meta, self.children))
             return "{" + inner + "}"
+        if self.kind == "namedtuple":
+            return f"{self.meta.__name__}({inner})"
         return f"({inner})" if self.kind == "tuple" else f"[{inner}]"
 
 
@@ -56,7 +59,9 @@ def tree_flatten(tree):
 def _flatten(tree, leaves):
     if tree is None:
         return TreeDef("none", None, ())
-    if isinstance(tree, tuple) and not hasattr(tree, "_fields"):
+    if isinstance(tree, tuple):
+        if hasattr(tree, "_fields"):  # a namedtuple (parameters, np.linalg results): a node, as in JAX
+            return TreeDef("namedtuple", type(tree), tuple(_flatten(t, leaves) for t in tree))
         return TreeDef("tuple", None, tuple(_flatten(t, leaves) for t in tree))
     if isinstance(tree, list):
         return TreeDef("list", None, tuple(_flatten(t, leaves) for t in tree))
@@ -83,6 +88,8 @@ def _unflatten(treedef, leaves):
     children = [_unflatten(c, leaves) for c in treedef.children]
     if kind == "tuple":
         return tuple(children)
+    if kind == "namedtuple":
+        return treedef.meta(*children)
     if kind == "list":
         return children
     return dict(zip(treedef.meta, children))

@@ -544,3 +544,29 @@ def test_a_leaked_tracer_is_reported():
     ad.grad(f)(X3)
     with pytest.raises(ad.AdmodesError, match="leak|finished"):
         ad.grad(lambda y: np.sum(leaked[0] * y))(X3)
+
+
+# ---------------------------------------------------------------------- namedtuples are pytrees (as in JAX)
+
+from collections import namedtuple  # noqa: E402
+
+Params = namedtuple("Params", "w b")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_namedtuples_are_pytrees(mode):
+    # bug: a namedtuple was a leaf, so grad stacked its fields into one array and the function
+    # failed with "AttributeError: 'Node' object has no attribute 'w'" (or "not an array")
+    p = Params(w=X3, b=2.0)
+    f = lambda p: np.sum(np.sin(p.w) * p.b)
+    fj = lambda p: jnp.sum(jnp.sin(p.w) * p.b)
+    got = ad.grad(f, mode=mode)(p)
+    assert isinstance(got, Params)
+    tree_close(got, jax.grad(fj)(p))
+    tree_close(ad.jacobian(lambda p: Params(w=p.w * p.b, b=p.b ** 2), mode=mode)(p),
+               jax.jacobian(lambda p: Params(w=p.w * p.b, b=p.b ** 2))(p))
+    # NumPy's own namedtuple results (slogdet) are outputs like any other pytree
+    a = np.array([[2.0, 0.5], [0.3, -1.0]])
+    sign, logdet = ad.jacobian(np.linalg.slogdet, mode=mode)(a)
+    close(sign, np.zeros((2, 2)))
+    close(logdet, jax.jacobian(lambda a: jnp.linalg.slogdet(a)[1])(a))
