@@ -202,7 +202,13 @@ class custom_vjp:
         return _single_output(self.fun(*args), self.__name__)
 
     def _cotangents(self, primals, g):
-        out, residuals = self.fwd(*primals)
+        result = self.fwd(*primals)
+        if not (isinstance(result, tuple | list) and len(result) == 2):
+            # unpacking a 2-vector would silently split it into "output" and "residuals"
+            raise AdmodesError(
+                f"{self.__name__}: fwd must return a pair (output, residuals), got {type(result).__name__}."
+            )
+        out, residuals = result
         cotangents = self.bwd(residuals, g)
         if not isinstance(cotangents, tuple | list) or len(cotangents) != len(primals):
             raise AdmodesError(

@@ -570,3 +570,12 @@ def test_namedtuples_are_pytrees(mode):
     sign, logdet = ad.jacobian(np.linalg.slogdet, mode=mode)(a)
     close(sign, np.zeros((2, 2)))
     close(logdet, jax.jacobian(lambda a: jnp.linalg.slogdet(a)[1])(a))
+
+
+def test_custom_vjp_fwd_must_return_a_pair():
+    # bug: fwd returning only the output (a 2-vector) was unpacked into output = x[0] * 2 and
+    # residuals = x[1] * 2, silently; bwd then computed with the wrong residuals
+    f = ad.custom_vjp(lambda x: x * 2.0)
+    f.defvjp(lambda x: x * 2.0, lambda residuals, g: (g * residuals,))
+    with pytest.raises(ad.AdmodesError, match="pair"):
+        ad.grad(lambda x: np.sum(f(x)))(np.array([1.0, 2.0]))
