@@ -1,13 +1,10 @@
-"""One compiled JAX call per spec row: the same checks as ``harness.check_all``, cheaper.
+"""Checks at a given point, for the property tests (``test_properties.py``).
 
-``check_all`` compiles six JAX programs per row (value, jvp, vjp, jacrev, hessian,
-float32 jacrev); compilation, not admodes, is most of its time. ``check_lean`` compiles
-one program that returns the value, the Jacobian and the Hessian of a random weighting
-of the outputs, and derives the expected JVP (``J . t``) and VJP (``c . J``) from the
-Jacobian. Against that one oracle it checks admodes' value, JVP, VJP, forward and
-reverse Jacobians (chunk None, 1 and 2), central finite differences, the four
-second-order nestings and float32. The spec tables run ``check_lean`` by default and
-``check_all`` under ``--runslow``.
+The spec tables draw their own points and use ``harness.check_all``; hypothesis draws
+shapes, dtypes and values itself, so it needs a check at *its* point: ``check_point``
+compiles one JAX program (value, Jacobian, Hessian of a random weighting of the outputs)
+and compares admodes' value, JVP, VJP, both Jacobian modes (chunk None, 1, 2), central
+finite differences, the four second-order nestings and, for float32 points, dtypes.
 """
 
 from __future__ import annotations
@@ -20,7 +17,7 @@ import admodes as ad
 
 from .harness import OpSpec, assert_close, check_finite_differences, draw_args, jax_fun, np_fun
 
-__all__ = ["check_lean", "check_point", "jax_oracle"]
+__all__ = ["check_point", "jax_oracle"]
 
 
 def _contract(a, b, axes):
@@ -43,14 +40,6 @@ def jax_oracle(spec: OpSpec, args, weights, second_order=True):
             jax.errors.TracerIntegerConversionError, jax.errors.TracerArrayConversionError,
             jax.errors.NonConcreteBooleanIndexError):
         return program(args, weights)
-
-
-def check_lean(spec: OpSpec, seed: int = 0):
-    """All checks of one spec row in float64, then the first-order ones in float32."""
-    rng = np.random.default_rng(seed)
-    args = draw_args(spec, rng)
-    oracle = check_point(spec, args, rng)
-    check_point(spec, tuple(np.asarray(a, dtype=np.float32) for a in args), rng, oracle=oracle)
 
 
 def check_point(spec: OpSpec, args, rng, oracle=None):

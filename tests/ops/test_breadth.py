@@ -12,7 +12,6 @@ import pytest
 import admodes as ad
 
 from .harness import OpSpec, check_all, check_jacobian_values
-from .lean import check_lean
 
 S = ((2, 3),)
 
@@ -222,14 +221,6 @@ ROWS = [pytest.param(spec, id=f"{family}: {spec}") for family, table in TABLES.i
 
 @pytest.mark.parametrize("spec", ROWS)
 def test_spec(spec):
-    """Every check against one compiled JAX oracle (value, Jacobian, Hessian)."""
-    check_lean(spec)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("spec", ROWS)
-def test_spec_exhaustive(spec):
-    """The harness's full check (separate JAX jvp/vjp/jacrev/hessian programs)."""
     check_all(spec)
 
 
