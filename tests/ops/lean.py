@@ -15,7 +15,7 @@ import numpy as np
 
 import admodes as ad
 
-from .harness import OpSpec, assert_close, check_finite_differences, draw_args, jax_fun, np_fun
+from .harness import OpSpec, assert_close, check_finite_differences, jax_fun, np_fun
 
 __all__ = ["check_point", "jax_oracle"]
 
