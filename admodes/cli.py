@@ -25,7 +25,6 @@ import argparse
 import ast
 import math
 import operator
-import sys
 from typing import Callable
 
 import numpy as np

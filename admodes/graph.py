@@ -49,7 +49,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import core
-from .core import AdmodesError, Trace, Tracer, bind, concrete, shape_of
+from .core import AdmodesError, Trace, Tracer, bind, concrete
 from .ops import elementwise
 from .tree import tree_flatten, tree_map, tree_unflatten
 

@@ -1,7 +1,6 @@
 """custom_jvp / custom_vjp: both engines and nesting honour user rules."""
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 

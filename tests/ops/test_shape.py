@@ -6,7 +6,6 @@ entries to the right places, with a batch axis of directions in front (chunk 2) 
 without one (chunk 1), and that nesting works (the second-order rows).
 """
 
-import numpy as np
 import pytest
 
 from .harness import OpSpec, check_all
