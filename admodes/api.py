@@ -581,6 +581,8 @@ def jacobian(fun: Callable, argnums=0, *, mode: str = "auto", chunk: int | None 
                 m = sum(math.prod(shape_of(concrete(p))) for p in recording.primals)
                 chosen = _decide(inputs.size, m).mode
                 if key is not None:
+                    if len(decisions) >= 256:  # an int argument that changes every call (a step count)
+                        decisions.clear()      # must not grow the cache without bound
                     decisions[key] = chosen
         if chosen == "forward":
             out, jac, aux, treedef = _forward_jacobian(f, inputs, chunk, has_aux, "jacobian")

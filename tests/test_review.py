@@ -579,3 +579,11 @@ def test_custom_vjp_fwd_must_return_a_pair():
     f.defvjp(lambda x: x * 2.0, lambda residuals, g: (g * residuals,))
     with pytest.raises(ad.AdmodesError, match="pair"):
         ad.grad(lambda x: np.sum(f(x)))(np.array([1.0, 2.0]))
+
+
+def test_auto_mode_cache_stays_small_when_an_int_argument_changes_every_call():
+    jac = ad.jacobian(lambda x, step: x * (1.0 + step))
+    for step in range(300):
+        jac(X3, step)
+    cache = next(c.cell_contents for c in jac.__closure__ if isinstance(c.cell_contents, dict))
+    assert len(cache) <= 256
