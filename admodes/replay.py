@@ -75,6 +75,10 @@ class _RecordingTrace(Trace):
         spec = []
         mine = False
         for a in operands:
+            # inside a derivative call (ad.record(lambda x: ad.grad(f)(x))) the compared value
+            # is that call's tracer wrapping ours: look through the layers for our own value
+            while isinstance(a, Tracer) and not (type(a) is _Recorded and a._trace is self):
+                a = a.primal
             if type(a) is _Recorded and a._trace is self:
                 spec.append((a.index, None))
                 mine = True

@@ -587,3 +587,17 @@ def test_auto_mode_cache_stays_small_when_an_int_argument_changes_every_call():
         jac(X3, step)
     cache = next(c.cell_contents for c in jac.__closure__ if isinstance(c.cell_contents, dict))
     assert len(cache) <= 256
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_branch_check_sees_comparisons_inside_a_recorded_derivative(mode):
+    # bug: recording a gradient function (ad.record(lambda x: ad.grad(f)(x), x0)) logged no
+    # comparison, because inside grad they compare the grad's tracers, not the recording's:
+    # the replay at a point with other signs gave wrong values with same_branches True
+    f = lambda y: np.sum(np.where(y > 0, y ** 2, -y) * np.sign(y))
+    grad_f = lambda x: ad.grad(f, mode=mode)(x)
+    x0, x1 = np.array([1.0, -1.0]), np.array([-1.0, 1.0])
+    tape = ad.record(grad_f, x0)
+    assert tape.same_branches(x0 * 2.0)
+    assert not tape.same_branches(x1)
+    close(tape(x0 * 2.0), grad_f(x0 * 2.0))
