@@ -11,3 +11,4 @@ out="results/benchmarks/$(date -u +%Y%m%dT%H%M%SZ).json"
 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python -m pytest benchmarks -p no:cacheprovider \
     --benchmark-json "$out" "$@"
 echo "wrote $out"
+echo "compare two runs: python -m experiments compare OLD.json NEW.json --threshold 1.10"
