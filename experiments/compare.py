@@ -21,8 +21,18 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CompareError", "Row", "load_benchmarks", "compare", "format_table", "main", "STATS",
-           "EXIT_OK", "EXIT_SLOWER", "EXIT_ERROR"]
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_OK",
+    "EXIT_SLOWER",
+    "STATS",
+    "CompareError",
+    "Row",
+    "compare",
+    "format_table",
+    "load_benchmarks",
+    "main",
+]
 
 EXIT_OK, EXIT_SLOWER, EXIT_ERROR = 0, 1, 2
 STATS = ("median", "min", "mean")
@@ -104,7 +114,7 @@ def format_table(rows: list[Row], threshold: float, stat: str = "median") -> str
     align = ["<", ">", ">", ">", "<"]
 
     def fmt(line):
-        return "  ".join(f"{str(v):{a}{w}}" for v, a, w in zip(line, align, widths)).rstrip()
+        return "  ".join(f"{v!s:{a}{w}}" for v, a, w in zip(line, align, widths)).rstrip()
 
     sep = "  ".join("-" * w for w in widths).rstrip()
     return "\n".join([fmt(header), sep, *(fmt(line) for line in body)])

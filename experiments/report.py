@@ -45,13 +45,25 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 __all__ = [
-    "ReportError", "Generator", "GENERATORS", "Region", "parse_markers", "render_regions",
-    "Context", "build", "build_pdf", "main", "PAPER_FIGURES", "EXIT_OK", "EXIT_ERROR", "EXIT_NO_PDF",
+    "EXIT_ERROR",
+    "EXIT_NO_PDF",
+    "EXIT_OK",
+    "GENERATORS",
+    "PAPER_FIGURES",
+    "Context",
+    "Generator",
+    "Region",
+    "ReportError",
+    "build",
+    "build_pdf",
+    "main",
+    "parse_markers",
+    "render_regions",
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_NO_PDF = 0, 1, 3
@@ -136,7 +148,7 @@ class Context:
     """What the generators read: the results, their provenance, and a list of warnings."""
 
     results: Path
-    df: "object"  # pandas.DataFrame of every row
+    df: object  # pandas.DataFrame of every row
     prov: dict
     warnings: list = field(default_factory=list)
 

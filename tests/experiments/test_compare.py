@@ -1,6 +1,7 @@
 """``python -m experiments compare OLD.json NEW.json``: ratios, the threshold, and clear errors."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -58,7 +59,7 @@ def test_exit_0_under_a_generous_threshold(pair, capsys):
 
 def test_the_statistic_can_be_chosen(tmp_path, capsys):
     old = bench_json(tmp_path / "o.json", {"test_a": 1.0})
-    data = json.loads(open(old).read())
+    data = json.loads(Path(old).read_text())
     data["benchmarks"][0]["stats"]["min"] = 2.0  # min doubled, median unchanged
     new = tmp_path / "n.json"
     new.write_text(json.dumps(data))

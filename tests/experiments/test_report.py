@@ -14,13 +14,12 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from experiments_helpers import quiet
 
 from experiments import report
 from experiments.__main__ import main
 from experiments.config import validate
 from experiments.runner import EXIT_OK, run
-
-from experiments_helpers import quiet
 
 ROOT = Path(__file__).resolve().parents[2]
 PAPER = ROOT / "paper"
@@ -62,11 +61,11 @@ def paper_copy(tmp_path):
 
 def outside_markers(text):
     """The paper with every generated region emptied: what the report must never touch."""
-    return re.sub(r"(<!-- report:begin (\S+) -->).*?(<!-- report:end \2 -->)", r"\1\3", text, flags=re.S)
+    return re.sub(r"(<!-- report:begin (\S+) -->).*?(<!-- report:end \2 -->)", r"\1\3", text, flags=re.DOTALL)
 
 
 def region(text, name):
-    m = re.search(rf"<!-- report:begin {name} -->(.*?)<!-- report:end {name} -->", text, flags=re.S)
+    m = re.search(rf"<!-- report:begin {name} -->(.*?)<!-- report:end {name} -->", text, flags=re.DOTALL)
     assert m, f"no region {name}"
     return m.group(1)
 
@@ -123,7 +122,7 @@ def test_report_regenerates_the_tables_from_a_small_suite(small_results, paper_c
 
 def test_a_missing_marker_fails_clearly_and_writes_nothing(small_results, paper_copy, capsys):
     text = (paper_copy / "paper.md").read_text()
-    broken = re.sub(r"<!-- report:begin loss_speedup -->.*?<!-- report:end loss_speedup -->", "657", text, flags=re.S)
+    broken = re.sub(r"<!-- report:begin loss_speedup -->.*?<!-- report:end loss_speedup -->", "657", text, flags=re.DOTALL)
     (paper_copy / "paper.md").write_text(broken)
     assert main(["report", "--results", str(small_results), "--paper", str(paper_copy)]) == 1
     err = capsys.readouterr().err
