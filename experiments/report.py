@@ -15,7 +15,7 @@ Each NAME is a generator of this module (``GENERATORS``): a *block* generator wr
 Markdown table (with a pandoc ``Table:`` caption) on lines of its own, an *inline* one a
 single value inside a sentence. ``report`` reads ``RESULTS/results.csv`` and
 ``RESULTS/provenance.json``, rewrites every marked region, and draws the figures of
-``plots`` into ``paper/figures/`` (PNG). Nothing in the Results section is typed by
+``plots`` that the paper references into ``paper/figures/`` (PNG). Nothing in the Results section is typed by
 hand, so rerunning the suite and the report updates the paper.
 
 It refuses, naming the problem, with exit code 1 (and writes nothing):
@@ -68,7 +68,7 @@ __all__ = [
 
 EXIT_OK, EXIT_ERROR, EXIT_NO_PDF = 0, 1, 3
 
-# the figures of ``plots`` that the report draws into paper/figures/ (PNG)
+# the figures of ``plots`` the paper may show; the report draws those it references into paper/figures/ (PNG)
 PAPER_FIGURES = ("ratio_heatmap", "ops_vs_theory", "time_vs_n", "time_vs_m", "tape_memory")
 
 PAPER_NAME = "paper.md"
@@ -930,7 +930,8 @@ def build(results, paper_dir, *, check: bool = False, figures: bool = True) -> O
         from . import plots
 
         figdir = paper_dir / "figures"
-        drawn = plots.make_figures(ctx.df, figdir, PAPER_FIGURES, formats=("png",))
+        wanted = [name for name in PAPER_FIGURES if f"{name}.png" in _figure_refs(text)]  # what the paper shows
+        drawn = plots.make_figures(ctx.df, figdir, wanted, formats=("png",)) if wanted else {}
         for name, paths in drawn.items():
             if not paths:
                 path = figdir / f"{name}.png"
