@@ -167,7 +167,10 @@ def _forward_sweep(fun, inputs: _Inputs, tangents, nb, has_aux=False, name="jvp"
     """Run ``fun`` once on duals. Returns (output leaves, output tangents, out treedef, aux)."""
     trace = ForwardTrace(nb)
     duals = [Dual(trace, x, t) for x, t in zip(inputs.leaves, tangents)]
-    out, aux = _split_aux(inputs.call(fun, duals), has_aux, name)
+    try:
+        out, aux = _split_aux(inputs.call(fun, duals), has_aux, name)
+    finally:
+        trace.finished = True
     leaves, treedef = tree_flatten(out)
     primals, out_tangents = [], []
     batch = tuple(shape_of(tangents[0])[:nb]) if tangents else ()
@@ -192,7 +195,10 @@ class _Recording:
         self.inputs = inputs
         nodes = [self.trace.new_input(x) for x in inputs.leaves]
         self.input_indices = [n.index for n in nodes]
-        out, aux = _split_aux(inputs.call(fun, nodes), has_aux, name)
+        try:
+            out, aux = _split_aux(inputs.call(fun, nodes), has_aux, name)
+        finally:
+            self.trace.finished = True
         self.leaves, self.treedef = tree_flatten(out)
         self.primals = []
         for leaf in self.leaves:

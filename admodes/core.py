@@ -141,12 +141,26 @@ def new_level() -> int:
 
 
 class Trace:
-    """One active derivative call. Subclasses implement ``process``."""
+    """One active derivative call. Subclasses implement ``process``.
 
-    __slots__ = ("level",)
+    When the call returns, ``finished`` is set: a tracer of this trace that was stored
+    somewhere and used later would otherwise be processed as if the call were still
+    running and come back as a tracer instead of a number (``leaked``).
+    """
+
+    __slots__ = ("level", "finished")
 
     def __init__(self):
         self.level = new_level()
+        self.finished = False
+
+    def leaked(self):
+        return AdmodesError(
+            "A traced value from a derivative call that has already returned was used "
+            "(it was stored outside the function, e.g. in a list or a global). Return the "
+            "values you need from the function instead (has_aux=True carries extras), or "
+            "use plain arrays outside it."
+        )
 
     def process(self, prim, args, params):  # pragma: no cover - abstract
         raise NotImplementedError

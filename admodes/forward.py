@@ -32,6 +32,8 @@ class ForwardTrace(Trace):
         self.nb = nb
 
     def process(self, prim, args, params):
+        if self.finished:
+            raise self.leaked()
         primals = []
         tangents = []
         nested = False  # does an argument belong to an enclosing (lower-level) trace?

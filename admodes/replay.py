@@ -57,6 +57,8 @@ class _RecordingTrace(Trace):
         return _Recorded(self, value, len(self.entries) - 1)
 
     def process(self, prim, args, params):
+        if self.finished:
+            raise self.leaked()
         primals, parents, constants = [], [], []
         for a in args:
             if type(a) is _Recorded and a._trace is self:
@@ -113,6 +115,7 @@ def record(fun: Callable, *args, argnums=0) -> "RecordedTape":
         out = inputs.call(fun, recorded)
     finally:
         core.observers.remove(trace)
+        trace.finished = True
     leaves, out_def = tree_flatten(out)
     outputs = []
     for leaf in leaves:

@@ -109,6 +109,8 @@ class ReverseTrace(Trace):
         return Node(self, value, len(entries) - 1)
 
     def process(self, prim, args, params):
+        if self.finished:
+            raise self.leaked()
         primals = []
         parents = []
         nested = False  # does an argument belong to an enclosing (lower-level) trace?
