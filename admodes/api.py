@@ -9,6 +9,7 @@ dicts of arrays).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from functools import wraps
@@ -394,8 +395,19 @@ def _check_chunk(chunk, name):
         raise AdmodesError(f"{name}: chunk={chunk!r} must be None (all directions in one sweep) or a positive int.")
 
 
+@functools.lru_cache(maxsize=64)
+def _identity(n: int, dtype) -> np.ndarray:
+    """A read-only n x n identity, made once per size and dtype (seeds are never written)."""
+    eye = np.eye(n, dtype=dtype)
+    eye.setflags(write=False)
+    return eye
+
+
 def _basis(start, stop, sizes, leaves):
     """Rows ``start:stop`` of the n x n identity, cut into one tangent per input leaf."""
+    if len(sizes) == 1 and start == 0 and stop == sizes[0]:  # all directions of one input
+        leaf = leaves[0]
+        return [_identity(stop, np.result_type(concrete(leaf))).reshape((stop,) + shape_of(leaf))]
     k = stop - start
     parts = []
     offset = 0
@@ -611,9 +623,11 @@ def _auto_key(args, kwargs):
     the derivatives stay right, only the cost is not the lower one.
     """
     leaves, treedef = tree_flatten((args, kwargs))
-    key = [repr(treedef)]
+    key = [treedef]
     for leaf in leaves:
-        if isinstance(leaf, Tracer | np.ndarray | np.generic):
+        if isinstance(leaf, np.ndarray):
+            key.append((leaf.shape, leaf.dtype))
+        elif isinstance(leaf, Tracer | np.generic):
             key.append((shape_of(leaf), np.result_type(concrete(leaf)).str))
         elif isinstance(leaf, float):
             key.append(float)

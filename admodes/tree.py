@@ -33,6 +33,9 @@ class TreeDef:
             and self.children == other.children
         )
 
+    def __hash__(self):  # hashable, so a structure can be part of a cache key
+        return hash((self.kind, self.meta, self.children))
+
     def __repr__(self):
         if self.kind == "leaf":
             return "*"

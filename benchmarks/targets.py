@@ -150,6 +150,9 @@ def target_jacobian(rounds, points):
     import jax.numpy as jnp
 
     jax.config.update("jax_enable_x64", True)
+    # synchronous dispatch, as the experiments use: no worker-thread hand-offs (and spinning
+    # threads competing with the other methods on a 2-core machine) in microsecond timings
+    jax.config.update("jax_cpu_enable_async_dispatch", False)
     autograd = optional("autograd")
     torch = optional("torch")
     if torch is not None:
