@@ -42,6 +42,7 @@ __all__ = [
     "Primitive",
     "PRIMITIVES",
     "Tracer",
+    "IndexedTracer",
     "Trace",
     "bind",
     "concrete",
@@ -250,6 +251,20 @@ class Tracer:
 
     def __hash__(self):
         return id(self)
+
+
+class IndexedTracer(Tracer):
+    """A tracer that names its value by a position in its trace's record (tape or graph)."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, trace, primal, index):
+        self._trace = trace
+        self.primal = primal
+        self.index = index
+
+    def __repr__(self):
+        return f"{type(self).__name__}(primal={self.primal!r}, index={self.index})"
 
 
 def shape_of(x) -> tuple:

@@ -49,7 +49,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import core
-from .core import AdmodesError, Trace, Tracer, bind, concrete
+from .core import AdmodesError, IndexedTracer, Trace, Tracer, bind, concrete
 from .ops import elementwise
 from .tree import tree_flatten, tree_map, tree_unflatten
 
@@ -93,18 +93,10 @@ _ELEMENTWISE = set(elementwise.UNARY) | set(elementwise.BINARY) | {"where", "pow
 # --------------------------------------------------------------------------------------
 
 
-class GraphTracer(Tracer):
+class GraphTracer(IndexedTracer):
     """A value recorded by a :class:`GraphTrace`: its primal and its node index."""
 
-    __slots__ = ("index",)
-
-    def __init__(self, trace, primal, index):
-        self._trace = trace
-        self.primal = primal
-        self.index = index
-
-    def __repr__(self):
-        return f"GraphTracer(primal={self.primal!r}, index={self.index})"
+    __slots__ = ()
 
 
 @dataclass(eq=False)

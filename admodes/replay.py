@@ -34,7 +34,7 @@ from typing import Callable
 import numpy as np
 
 from . import core
-from .core import AdmodesError, Trace, Tracer, bind, concrete, shape_of
+from .core import AdmodesError, IndexedTracer, Trace, Tracer, bind, concrete, shape_of
 from .forward import push_tangents
 from .reverse import backward_sweep
 from .tree import TreeDef, tree_flatten, tree_unflatten
@@ -90,13 +90,10 @@ class _RecordingTrace(Trace):
             self.comparisons.append((ufunc, tuple(spec), np.asarray(result).copy()))
 
 
-class _Recorded(Tracer):
-    __slots__ = ("index",)
+class _Recorded(IndexedTracer):
+    """A value recorded by ``ad.record``."""
 
-    def __init__(self, trace, primal, index):
-        self._trace = trace
-        self.primal = primal
-        self.index = index
+    __slots__ = ()
 
 
 def record(fun: Callable, *args, argnums=0) -> "RecordedTape":

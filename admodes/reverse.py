@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from . import core
-from .core import Trace, Tracer, bind, concrete
+from .core import IndexedTracer, Trace, Tracer, bind, concrete
 from .ops.elementwise import add as _add
 
 __all__ = ["Node", "Tape", "ReverseTrace", "ShapeDtype", "backward_sweep"]
@@ -230,16 +230,8 @@ def _kept_output(entries, parent, value):
     return kept if kept is not None else _keep(value)
 
 
-class Node(Tracer):
+class Node(IndexedTracer):
     """A value recorded on the tape of one reverse-mode call."""
 
-    __slots__ = ("index",)
-
-    def __init__(self, trace, primal, index):
-        self._trace = trace
-        self.primal = primal
-        self.index = index
-
-    def __repr__(self):
-        return f"Node(primal={self.primal!r}, index={self.index})"
+    __slots__ = ()
 
