@@ -552,7 +552,7 @@ def choose_mode(fun: Callable, *args, argnums=0, has_aux: bool = False) -> ModeC
     >>> import numpy as np, admodes as ad
     >>> ad.choose_mode(lambda x: np.sum(x ** 2), np.ones(1000)).mode
     'reverse'
-    >>> ad.choose_mode(lambda x: np.outer(np.ones(50), x).ravel() if False else x * np.ones((50, 1)), np.ones(2)).mode
+    >>> ad.choose_mode(lambda x: x * np.ones((50, 1)), np.ones(2)).mode
     'forward'
     """
     inputs = _Inputs(args, argnums, "choose_mode")

@@ -201,14 +201,17 @@ class custom_vjp:
     def _impl(self, *args):
         return _single_output(self.fun(*args), self.__name__)
 
-    def _cotangents(self, primals, g):
+    def _residuals(self, primals):
+        """Run ``fwd`` once for the residuals its ``bwd`` needs."""
         result = self.fwd(*primals)
         if not (isinstance(result, tuple | list) and len(result) == 2):
             # unpacking a 2-vector would silently split it into "output" and "residuals"
             raise AdmodesError(
                 f"{self.__name__}: fwd must return a pair (output, residuals), got {type(result).__name__}."
             )
-        out, residuals = result
+        return result[1]
+
+    def _cotangents(self, residuals, primals, g):
         cotangents = self.bwd(residuals, g)
         if not isinstance(cotangents, tuple | list) or len(cotangents) != len(primals):
             raise AdmodesError(
@@ -224,12 +227,14 @@ class custom_vjp:
         return list(cotangents)
 
     def _vjp(self, g, nb, out, *primals):
-        return _per_direction(lambda gs: self._cotangents(primals, gs[0]), [g], nb, g)
+        residuals = self._residuals(primals)  # once, whatever the number of directions
+        return _per_direction(lambda gs: self._cotangents(residuals, primals, gs[0]), [g], nb, g)
 
     def _jvp(self, tangents, nb, out, *primals):
         if all(t is None for t in tangents):
             return None
         g0 = _zeros_for(out)
+        residuals = self._residuals(primals)
 
         def one(ts):
             total = None
@@ -237,7 +242,7 @@ class custom_vjp:
                 if t is None:
                     continue
                 # forward mode through bwd: the transpose of g -> bwd(res, g)[j], applied to t
-                (part,) = _transpose_linear(lambda g, j=j: self._cotangents(primals, g)[j], [g0], t)
+                (part,) = _transpose_linear(lambda g, j=j: self._cotangents(residuals, primals, g)[j], [g0], t)
                 total = part if total is None else total + part
             return total
 

@@ -127,6 +127,8 @@ class GraphTrace(Trace):
         return GraphTracer(self, value, len(self.records) - 1)
 
     def process(self, prim, args, params):
+        if self.finished:
+            raise self.leaked()
         primals, parents = [], []
         for a in args:
             if type(a) is GraphTracer and a._trace is self:
@@ -386,7 +388,10 @@ def trace(fun: Callable, *args, argnums=None, names=None, output_names=None) -> 
             raise AdmodesError(f"trace: {len(names)} names for {len(input_names)} inputs ({', '.join(input_names)}).")
         input_names = [str(n) for n in names]
 
-    out = fun(*call_args)
+    try:
+        out = fun(*call_args)
+    finally:
+        graph_trace.finished = True
     out_leaves, out_treedef = tree_flatten(out)
     if output_names is None:
         base = getattr(fun, "__name__", "out")

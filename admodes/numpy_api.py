@@ -233,6 +233,11 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
 
 def astype(a, dtype):
     dtype = np.dtype(dtype)
+    if dtype.kind == "c":
+        raise AdmodesError(
+            f"astype({dtype}) of a traced value: admodes differentiates real-valued code only; "
+            "keep the computation real (e.g. split real and imaginary parts)."
+        )
     if not np.issubdtype(dtype, np.floating):
         return concrete(a).astype(dtype)  # to integers or booleans: no derivative
     if isinstance(a, Tracer) and a.dtype == dtype:
@@ -329,7 +334,7 @@ def moveaxis(a, source, destination):
 @implements(np.concatenate)
 def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     _refuse_keywords("concatenate", {"out": out})
-    arrays = list(arrays)
+    arrays = list(arrays) if dtype is None else [astype(a, dtype) for a in arrays]
     if axis is None:
         arrays = [ravel(a) for a in arrays]
         axis = 0
@@ -413,8 +418,6 @@ def matmul(a, b, out=None, **kwargs):
     b2 = _reshape(b, shape_of(b) + (1,)) if b_nd == 1 else b
     out2 = contractions.matmul(a2, b2)
     shp = shape_of(out2)
-    if a_nd == 1 and b_nd == 1:
-        return _reshape(out2, shp[:-2])
     if a_nd == 1:
         return _reshape(out2, shp[:-2] + shp[-1:])
     return _reshape(out2, shp[:-1])

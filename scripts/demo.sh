@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[experiments,peers]"
-.venv/bin/python -m experiments run --quick "$@"
+.venv/bin/python -m experiments run --quick --out results/quick "$@"
 # regenerate the paper's tables and figures from what was just measured
 exec .venv/bin/python -m experiments report --results results/quick

@@ -547,6 +547,25 @@ def test_a_leaked_tracer_is_reported():
         ad.jvp(lambda y: leaked[0] * y, (X3,), (X3,))
 
 
+@pytest.mark.parametrize("record", [ad.trace, ad.record])
+def test_a_value_leaked_from_a_recording_is_reported(record):
+    leaked = []
+
+    def f(x):
+        leaked.append(x)
+        return np.sum(x ** 2)
+
+    record(f, X3)
+    with pytest.raises(ad.AdmodesError, match="already returned"):
+        np.sin(leaked[0])
+
+
+def test_complex_conversion_is_refused_not_a_zero_derivative():
+    # bug: astype(complex) took the integer path, so this gradient came back [0, 0] silently
+    with pytest.raises(ad.AdmodesError, match="real-valued"):
+        ad.grad(lambda x: np.sum(x.astype(np.complex128).real))(np.ones(2))
+
+
 # ---------------------------------------------------------------------- namedtuples are pytrees (as in JAX)
 
 from collections import namedtuple  # noqa: E402
