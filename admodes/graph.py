@@ -423,7 +423,7 @@ def _jvp_of_arg(node: GraphNode, j, t, nb):
     rules = prim.jvps
     if rules is None:
         raise prim.missing_rule("JVP")
-    rule = rules[j] if j < len(rules) else rules[-1]
+    rule = rules[j]
     if rule is None:
         return None
     return rule(t, nb, node.raw_out, *node.raw_args, **node.params)
@@ -436,7 +436,7 @@ def _differentiable(node: GraphNode, j) -> bool:
         return True
     for rules in (prim.jvps, prim.vjps):
         if rules:
-            rule = rules[j] if j < len(rules) else rules[-1]
+            rule = rules[j]
             if rule is not None:
                 return True
     return False
@@ -1009,7 +1009,7 @@ class Graph:
         result = []
         for j, p in enumerate(node.parents):
             e = node.in_edges[j]
-            rule = rules[j] if j < len(rules) else rules[-1]
+            rule = rules[j]
             result.append(None if rule is None or not e.differentiable else rule(g, 0, out, *args, **params))
         return result
 
