@@ -17,6 +17,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from . import cost
 from .core import AdmodesError, Tracer, concrete, shape_of
 from .forward import Dual, ForwardTrace
 from .reverse import Node, ReverseTrace
@@ -69,6 +70,8 @@ def _as_input(x, where: str):
 
 
 def _normalize_argnums(argnums, nargs: int, name: str):
+    if type(argnums) is int and 0 <= argnums < nargs:  # the default argnums=0: nothing to check
+        return True, (argnums,)
     single = isinstance(argnums, int | np.integer)
     nums = (int(argnums),) if single else tuple(argnums)
     if not nums:
@@ -90,20 +93,25 @@ def _normalize_argnums(argnums, nargs: int, name: str):
 class _Inputs:
     """The differentiated arguments of one call, flattened to leaves, and a way to rebuild the call."""
 
+    __slots__ = ("args", "single", "argnums", "treedef", "leaves", "sizes", "size")
+
     def __init__(self, args, argnums, name):
-        self.args = list(args)
+        self.args = args
         self.single, self.argnums = _normalize_argnums(argnums, len(args), name)
-        chosen = tuple(self.args[i] for i in self.argnums)
-        leaves, self.treedef = tree_flatten(chosen[0] if self.single else chosen)
+        chosen = args[self.argnums[0]] if self.single else tuple([args[i] for i in self.argnums])
+        leaves, self.treedef = tree_flatten(chosen)
         self.leaves = [
-            _as_input(leaf, f"{name}: argument {self.argnums[0] if self.single else self.argnums} leaf {k}")
+            leaf if type(leaf) is np.ndarray and leaf.dtype.kind == "f"  # no message to format
+            else _as_input(leaf, f"{name}: argument {self.argnums[0] if self.single else self.argnums} leaf {k}")
             for k, leaf in enumerate(leaves)
         ]
-        self.sizes = [math.prod(shape_of(leaf)) for leaf in self.leaves]
+        self.sizes = [leaf.size if type(leaf) is np.ndarray else math.prod(shape_of(leaf)) for leaf in self.leaves]
         self.size = sum(self.sizes)
 
     def call(self, fun, leaves):
         tree = tree_unflatten(self.treedef, leaves)
+        if self.single and len(self.args) == 1:  # f(x): no argument list to rebuild
+            return fun(tree)
         args = list(self.args)
         if self.single:
             args[self.argnums[0]] = tree
@@ -130,8 +138,11 @@ def _strip(tree, trace):
     return tree_unflatten(treedef, [leaf.primal if isinstance(leaf, Tracer) and leaf._trace is trace else leaf for leaf in leaves])
 
 
+_OUTPUT_LEAF_TYPES = (Tracer, np.ndarray, np.generic, float, int)
+
+
 def _check_output_leaf(leaf, name):
-    if isinstance(leaf, Tracer | np.ndarray | np.generic | float | int):
+    if isinstance(leaf, _OUTPUT_LEAF_TYPES):
         return
     raise AdmodesError(
         f"{name}: the function returned a {type(leaf).__name__}; it must return arrays or "
@@ -152,11 +163,16 @@ def _zeros(batch, like):
     return np.zeros(tuple(batch) + shape_of(value), dtype=dtype)
 
 
+def _dtype(x):
+    """The dtype of an array, a scalar or a traced value (an ndarray's own, without a lookup)."""
+    return x.dtype if type(x) is np.ndarray else np.result_type(concrete(x))
+
+
 def _in_dtype(derivative, leaf):
     """A derivative with respect to ``leaf`` in ``leaf``'s dtype, as JAX returns it: a float64
     constant in the function must not turn the gradient of a float32 input into float64."""
-    dtype = np.result_type(concrete(leaf))
-    if np.result_type(concrete(derivative)) == dtype:
+    dtype = _dtype(leaf)
+    if _dtype(derivative) == dtype:
         return derivative
     return derivative.astype(dtype)
 
@@ -174,13 +190,13 @@ def _forward_sweep(fun, inputs: _Inputs, tangents, nb, has_aux=False, name="jvp"
         trace.finished = True
     leaves, treedef = tree_flatten(out)
     primals, out_tangents = [], []
-    batch = tuple(shape_of(tangents[0])[:nb]) if tangents else ()
     for leaf in leaves:
-        _check_output_leaf(leaf, name)
         if isinstance(leaf, Dual) and leaf._trace is trace:
             primals.append(_array(leaf.primal))
             out_tangents.append(_array(leaf.tangent))
         else:
+            _check_output_leaf(leaf, name)
+            batch = tuple(shape_of(tangents[0])[:nb]) if tangents else ()
             primals.append(_array(leaf))
             out_tangents.append(_zeros(batch, leaf))
     return primals, out_tangents, treedef, (_strip(aux, trace) if has_aux else None)
@@ -190,8 +206,6 @@ class _Recording:
     """One forward pass on the tape of a fresh ReverseTrace, ready for backward sweeps."""
 
     def __init__(self, fun, inputs: _Inputs, has_aux=False, name="vjp"):
-        from . import cost
-
         self.trace = ReverseTrace()
         self.inputs = inputs
         nodes = [self.trace.new_input(x) for x in inputs.leaves]
@@ -407,7 +421,7 @@ def _basis(start, stop, sizes, leaves):
     """Rows ``start:stop`` of the n x n identity, cut into one tangent per input leaf."""
     if len(sizes) == 1 and start == 0 and stop == sizes[0]:  # all directions of one input
         leaf = leaves[0]
-        return [_identity(stop, np.result_type(concrete(leaf))).reshape((stop,) + shape_of(leaf))]
+        return [_identity(stop, _dtype(leaf)).reshape((stop,) + shape_of(leaf))]
     k = stop - start
     parts = []
     offset = 0
@@ -438,6 +452,12 @@ def _concat(blocks):
 
 def _forward_jacobian(fun, inputs: _Inputs, chunk, has_aux=False, name="jacfwd"):
     """Jacobian blocks jac[i][j] of shape (n_j,) + out_i.shape by forward sweeps."""
+    if chunk is None:  # the default, all directions in one sweep: no blocks to collect and stack
+        basis = _basis(0, inputs.size, inputs.sizes, inputs.leaves)
+        out, tangents, treedef, aux = _forward_sweep(fun, inputs, basis, 1, has_aux, name)
+        jac = [[_in_dtype(block, x) for block, x in zip(_split_rows(t, inputs.sizes), inputs.leaves)]
+               for t in tangents]
+        return out, jac, aux, treedef
     per_out = None
     for start, stop in _ranges(inputs.size, chunk):
         basis = _basis(start, stop, inputs.sizes, inputs.leaves)
@@ -475,6 +495,11 @@ def _reverse_jacobian(fun, inputs: _Inputs, chunk, recording=None, has_aux=False
     if recording is None:
         recording = _Recording(fun, inputs, has_aux, name)
     out_sizes = [math.prod(shape_of(p)) for p in recording.primals]
+    if chunk is None:  # the default, all directions in one sweep: no blocks to collect and stack
+        basis = _basis(0, sum(out_sizes), out_sizes, [_float_like(p) for p in recording.primals])
+        fulls = [_split_rows(a, out_sizes) for a in recording.backward(basis, 1)]  # fulls[j][i]
+        jac = [[full[i] for full in fulls] for i in range(len(out_sizes))]
+        return recording.primals, jac, recording.aux, recording.treedef
     per_in = [[] for _ in inputs.leaves]
     for start, stop in _ranges(sum(out_sizes), chunk):
         basis = _basis(start, stop, out_sizes, [_float_like(p) for p in recording.primals])
@@ -492,7 +517,7 @@ def _reverse_jacobian(fun, inputs: _Inputs, chunk, recording=None, has_aux=False
 
 def _float_like(p):
     value = concrete(p)
-    if np.result_type(value).kind != "f":
+    if _dtype(value).kind != "f":
         return np.zeros(shape_of(value))
     return value
 
@@ -501,18 +526,25 @@ def _assemble(jac, out_primals, out_treedef, inputs: _Inputs, layout):
     """Reshape blocks to out.shape + in.shape and nest them as out-tree of in-trees (as JAX)."""
     rows = []
     for i, p in enumerate(out_primals):
-        out_shape = shape_of(concrete(p))
+        out_shape = shape_of(p)
         row = []
         for j, leaf in enumerate(inputs.leaves):
             in_shape = shape_of(leaf)
             block = jac[i][j]
+            # the blocks' own methods (arrays and tracers have them): np.reshape and
+            # np.transpose would add a dispatch layer to every call
             if layout == "in-first":  # (n_j,) + out_shape
-                block = np.reshape(block, in_shape + out_shape)
                 nin = len(in_shape)
                 nout = len(out_shape)
-                block = np.transpose(block, tuple(range(nin, nin + nout)) + tuple(range(nin)))
+                if nin == 1 and nout == 1:  # vector in, vector out: (n, m) -> (m, n)
+                    block = block.T
+                else:
+                    block = block.reshape(in_shape + out_shape)
+                    block = block.transpose(tuple(range(nin, nin + nout)) + tuple(range(nin)))
             else:  # (m_i,) + in_shape
-                block = np.reshape(block, out_shape + in_shape)
+                target = out_shape + in_shape
+                if shape_of(block) != target:
+                    block = block.reshape(target)
             row.append(block)
         rows.append(inputs.unflatten(row))
     return tree_unflatten(out_treedef, rows)
@@ -622,6 +654,10 @@ def _auto_key(args, kwargs):
     An output size that depends on values (``x[x > 0]``) can still make a pick stale:
     the derivatives stay right, only the cost is not the lower one.
     """
+    if not kwargs and all(type(a) is np.ndarray for a in args):
+        # the common call f(x) or f(x, y) on arrays: a key of shapes and dtypes alone, which
+        # cannot equal a key of the general form below (that one starts with a TreeDef)
+        return tuple([(a.shape, a.dtype) for a in args])
     leaves, treedef = tree_flatten((args, kwargs))
     key = [treedef]
     for leaf in leaves:

@@ -6,6 +6,10 @@ rebuilt with its own type.
 
 from __future__ import annotations
 
+import numpy as np
+
+from .core import Tracer
+
 __all__ = ["tree_flatten", "tree_unflatten", "tree_map", "TreeDef"]
 
 
@@ -52,9 +56,14 @@ class TreeDef:
 
 _LEAF = TreeDef("leaf", None, ())
 
+# Types that are always leaves, recognised by one set lookup before the general walk.
+_LEAF_TYPES = frozenset({np.ndarray, float, int, np.float64, np.float32})
+
 
 def tree_flatten(tree):
     """``(leaves, treedef)`` of a pytree."""
+    if type(tree) in _LEAF_TYPES or isinstance(tree, Tracer):  # one array: the common case
+        return [tree], _LEAF
     leaves = []
     return leaves, _flatten(tree, leaves)
 
@@ -77,6 +86,8 @@ def _flatten(tree, leaves):
 
 def tree_unflatten(treedef: TreeDef, leaves):
     """The pytree of structure ``treedef`` holding ``leaves`` in order."""
+    if treedef is _LEAF:
+        return next(iter(leaves))
     iterator = iter(leaves)
     tree = _unflatten(treedef, iterator)
     return tree
