@@ -43,7 +43,7 @@ class ForwardTrace(Trace):
                 a = a.primal
             else:
                 tangents.append(None)
-            if not nested and isinstance(a, Tracer):
+            if isinstance(a, Tracer):
                 nested = True
             primals.append(a)
         if nested:
@@ -52,7 +52,16 @@ class ForwardTrace(Trace):
             out = prim.impl(*primals, **params)
             if core._counter is not None:
                 core._counter.record(prim, out, primals, params)
-        t_out = push_tangents(prim, tangents, self.nb, out, primals, params)
+        nb = self.nb
+        if prim.jvp is not None:
+            t_out = prim.jvp(tangents, nb, out, *primals, **params)
+        elif len(tangents) == 1 and tangents[0] is not None:  # unary: push_tangents inlined
+            rules = prim.jvps
+            if rules is None or rules[0] is None:
+                raise prim.missing_rule("JVP")
+            t_out = rules[0](tangents[0], nb, out, *primals, **params)
+        else:
+            t_out = push_tangents(prim, tangents, nb, out, primals, params)
         if t_out is None:
             return out
         return Dual(self, out, t_out)

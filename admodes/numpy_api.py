@@ -400,7 +400,8 @@ def clip(a, a_min=None, a_max=None, out=None, **kwargs):
 
 @implements(np.matmul)
 def matmul(a, b, out=None, **kwargs):
-    _refuse_keywords("matmul", {"out": out, **kwargs})
+    if out is not None or kwargs:  # (checked first: x @ W is among the hottest calls)
+        _refuse_keywords("matmul", {"out": out, **kwargs})
     a_nd, b_nd = len(shape_of(a)), len(shape_of(b))
     if a_nd == 0 or b_nd == 0:
         raise ValueError("matmul: Input operand does not have enough dimensions (use * for scalars)")

@@ -23,7 +23,7 @@ __all__ = ["matmul", "matvec", "vecmat", "vecvec", "matrix_transpose"]
 def matrix_transpose(x):
     """Swap the last two axes."""
     ndim = len(shape_of(x))
-    axes = tuple(range(ndim - 2)) + (ndim - 1, ndim - 2)
+    axes = (1, 0) if ndim == 2 else tuple(range(ndim - 2)) + (ndim - 1, ndim - 2)
     return transpose(x, axes=axes)
 
 

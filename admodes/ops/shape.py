@@ -94,7 +94,12 @@ def zeros_like_batched(batch, value):
 # ---------------------------------------------------------------- reshape
 
 
-reshape = Primitive("reshape", lambda x, shape: np.reshape(x, shape), flops=_zero_flops, saves="none")
+def _reshape_impl(x, shape):
+    # an array's own method: np.reshape's dispatch layer would cost more than the reshape
+    return x.reshape(shape) if type(x) is np.ndarray else np.reshape(x, shape)
+
+
+reshape = Primitive("reshape", _reshape_impl, flops=_zero_flops, saves="none")
 reshape.defjvp(lambda t, nb, out, x, shape: reshape(t, shape=t.shape[:nb] + tuple(shape)))
 reshape.defvjp(lambda g, nb, out, x, shape: reshape(g, shape=g.shape[:nb] + tuple(x.shape)))
 
@@ -106,7 +111,11 @@ def _batched_axes(axes, nb):
     return tuple(range(nb)) + shift_axes(axes, nb)
 
 
-transpose = Primitive("transpose", lambda x, axes: np.transpose(x, axes), flops=_zero_flops, saves="none")
+def _transpose_impl(x, axes):
+    return x.transpose(axes) if type(x) is np.ndarray else np.transpose(x, axes)  # as _reshape_impl
+
+
+transpose = Primitive("transpose", _transpose_impl, flops=_zero_flops, saves="none")
 transpose.defjvp(lambda t, nb, out, x, axes: transpose(t, axes=_batched_axes(axes, nb)))
 transpose.defvjp(
     lambda g, nb, out, x, axes: transpose(g, axes=_batched_axes(tuple(np.argsort(axes)), nb))
