@@ -28,14 +28,17 @@ array([[0.   , 0.   , 0.   ],
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Callable
 
 import numpy as np
 
-from . import core
+from . import core, staging
 from .core import AdmodesError, IndexedTracer, Trace, Tracer, bind, concrete, shape_of
 from .forward import push_tangents
+from .ops.elementwise import add
+from .ops.shape import astype, reshape, transpose
 from .reverse import backward_sweep
 from .tree import TreeDef, tree_flatten, tree_unflatten
 
@@ -45,12 +48,24 @@ __all__ = ["record", "RecordedTape"]
 class _RecordingTrace(Trace):
     """Keeps every primitive applied to its values, with all constants (unlike the reverse tape)."""
 
-    __slots__ = ("entries", "comparisons")
+    __slots__ = ("entries", "comparisons", "copies")
 
     def __init__(self):
         super().__init__()
         self.entries = []  # (prim, params, parents, constants)
         self.comparisons = []  # (ufunc, operands as (index, constant) pairs, result)
+        self.copies = {}  # id(array) -> (array, the tape's copy of it)
+
+    def _constant(self, a):
+        """The tape's own copy of an array constant: changing the original later (a weight
+        updated in place) must not change what the tape replays, nor disagree with the
+        constants a staged program folded."""
+        if type(a) is not np.ndarray:
+            return a
+        kept = self.copies.get(id(a))
+        if kept is None:
+            kept = self.copies[id(a)] = (a, a.copy())  # the original is held so its id stays unique
+        return kept[1]
 
     def new_input(self, value):
         self.entries.append((None, None, (), ()))
@@ -67,7 +82,7 @@ class _RecordingTrace(Trace):
                 primals.append(a.primal)
             else:
                 parents.append(-1)
-                constants.append(a)
+                constants.append(self._constant(a))
                 primals.append(a)
         out = bind(prim, primals, params)
         self.entries.append((prim, params, tuple(parents), tuple(constants)))
@@ -142,6 +157,10 @@ class RecordedTape:
         self._in_basis = self._out_basis = None
         self.n = sum(self.in_sizes)
         self.m = sum(math.prod(s) for s in self.out_shapes)
+        # one array in, one array out: no pytree work on the way in or out
+        self._simple = self.single and self.in_def.kind == "leaf" and out_def.kind == "leaf"
+        self.compile = True  # replay staged programs (False: interpret the tape, for comparison)
+        self._programs = {}  # method -> its staged Program, or None where it is interpreted
 
     def __len__(self):
         """Primitive operations on the tape."""
@@ -153,6 +172,10 @@ class RecordedTape:
     # -------------------------------------------------------------- inputs
 
     def _leaves(self, args, check_branches=False):
+        if self._simple and len(args) == 1 and not check_branches:
+            x = args[0]  # the common case first: one array of the recorded shape and dtype
+            if type(x) is np.ndarray and x.shape == self.in_shapes[0] and x.dtype == self.in_dtypes[0]:
+                return [x]
         expected = 1 if self.single else len(self.in_def.children)
         if len(args) != expected:
             raise AdmodesError(
@@ -179,9 +202,54 @@ class RecordedTape:
             )
         return out
 
-    # -------------------------------------------------------------- sweeps over the tape
+    # -------------------------------------------------------------- running a sweep
 
-    def _forward(self, leaves):
+    def _run(self, kind, sweep, inputs):
+        """``sweep(inputs)`` as a staged program (made on first use), or interpreted.
+
+        The op counter of ``ad.count_ops`` counts the interpreter's operations; a
+        program has folded its constants away, so counting runs interpreted.
+        """
+        if self.compile and core._counter is None:
+            program = self._programs.get(kind, _UNSTAGED)
+            if program is _UNSTAGED:
+                try:
+                    program = staging.stage(lambda trace, *xs: sweep(list(xs), trace), inputs)
+                except staging.NotStageable:
+                    program = None  # a rule that reads values may drop a contribution elsewhere
+                self._programs[kind] = program
+            if program is not None:
+                return list(program(*inputs))
+        return sweep(inputs, None)
+
+    def program(self, method: str = "jacobian", mode: str = "auto") -> "staging.Program | None":
+        """The straight-line program a method replays: ``"value"``, ``"grad"``, ``"jvp"`` or
+        ``"jacobian"`` (with ``mode``). ``print(tape.program())`` shows its NumPy code;
+        ``None`` when the sweep cannot be staged and is interpreted.
+        """
+        leaves = [np.zeros(s, d) for s, d in zip(self.in_shapes, self.in_dtypes)]
+        if method == "value":
+            self._run("value", self._value_sweep, leaves)
+        elif method == "grad":
+            self._check_scalar("grad")
+            self._run("grad", self._grad_sweep, leaves)
+        elif method == "jvp":
+            self._run("jvp", self._jvp_sweep, leaves + leaves)
+        elif method == "jacobian":
+            mode = self._jacobian_mode(mode)
+            self._run(f"jacobian-{mode}", functools.partial(self._jacobian_sweep, mode=mode), leaves)
+        else:
+            raise AdmodesError(f"program: method={method!r} is not 'value', 'grad', 'jvp' or 'jacobian'.")
+        key = f"jacobian-{mode}" if method == "jacobian" else method
+        return self._programs.get(key)
+
+    # -------------------------------------------------------------- sweeps over the tape
+    #
+    # Each sweep takes plain arrays and ``trace=None`` (the interpreter), or staged values
+    # and the staging trace, which turns the same code into a program once: primitives
+    # go through ``bind`` then, and derivative rules through ``trace.rule``.
+
+    def _forward(self, leaves, trace=None):
         values = [None] * len(self.entries)
         k = 0
         for i, (prim, params, parents, constants) in enumerate(self.entries):
@@ -190,9 +258,12 @@ class RecordedTape:
                 k += 1
                 continue
             args = [values[p] if p >= 0 else c for p, c in zip(parents, constants)]
-            out = prim.impl(*args, **params)
-            if core._counter is not None:
-                core._counter.record(prim, out, args, params)
+            if trace is not None:
+                out = bind(prim, args, params)
+            else:
+                out = prim.impl(*args, **params)
+                if core._counter is not None:
+                    core._counter.record(prim, out, args, params)
             values[i] = out
         return values
 
@@ -200,7 +271,7 @@ class RecordedTape:
         index, constant = self.outputs[k]
         return values[index] if index >= 0 else constant
 
-    def _tangents(self, leaves, tangent_leaves, nb):
+    def _tangents(self, leaves, tangent_leaves, nb, trace=None):
         values = [None] * len(self.entries)
         tangents = [None] * len(self.entries)
         k = 0
@@ -211,35 +282,103 @@ class RecordedTape:
                 k += 1
                 continue
             args = [values[p] if p >= 0 else c for p, c in zip(parents, constants)]
+            arg_tangents = [tangents[p] if p >= 0 else None for p in parents]
+            if trace is not None:
+                out = values[i] = bind(prim, args, params)
+                if any(t is not None for t in arg_tangents):
+                    tangents[i] = trace.rule(push_tangents, prim, arg_tangents, nb, out, args, params)
+                continue
             out = prim.impl(*args, **params)
             if core._counter is not None:
                 core._counter.record(prim, out, args, params)
             values[i] = out
-            arg_tangents = [tangents[p] if p >= 0 else None for p in parents]
             if any(t is not None for t in arg_tangents):
                 tangents[i] = push_tangents(prim, arg_tangents, nb, out, args, params)
         return values, tangents
 
-    def _full_entries(self, values):
-        """The entries in the reverse engine's layout, every value kept."""
-        full = []
-        for i, (prim, params, parents, constants) in enumerate(self.entries):
-            if prim is None:
-                full.append((None, None, (), (), values[i]))
-                continue
-            args = [values[p] if p >= 0 else c for p, c in zip(parents, constants)]
-            full.append((prim, params, parents, args, values[i]))
-        return full
-
     def _input_indices(self):
         return [i for i, e in enumerate(self.entries) if e[0] is None]
 
-    def _pullback(self, values, cotangents, nb):
+    def _pullback(self, values, cotangents, nb, trace=None):
+        """Adjoints of the input leaves (``None`` where zero) for one cotangent per output."""
         seeds = [(index, c) for (index, _), c in zip(self.outputs, cotangents) if index >= 0 and c is not None]
         inputs = self._input_indices()
         if not seeds:
             return [None] * len(inputs)
-        return backward_sweep(self._full_entries(values), seeds, inputs, nb)
+        if trace is not None:
+            return _staged_backward(self.entries, values, seeds, inputs, nb, trace)
+        full = []  # the entries in the reverse engine's layout, every value kept
+        for i, (prim, params, parents, constants) in enumerate(self.entries):
+            if prim is None:
+                full.append((None, None, (), (), values[i]))
+            else:
+                args = [values[p] if p >= 0 else c for p, c in zip(parents, constants)]
+                full.append((prim, params, parents, args, values[i]))
+        return backward_sweep(full, seeds, inputs, nb)
+
+    def _value_sweep(self, leaves, trace=None):
+        values = self._forward(leaves, trace)
+        return [self._output(values, k) for k in range(len(self.outputs))]
+
+    def _grad_sweep(self, leaves, trace=None):
+        values = self._forward(leaves, trace)
+        adjoints = self._pullback(values, [np.ones((), self.out_dtypes[0])], 0, trace)
+        # in the input's dtype (as JAX), even where a float64 constant promoted the output
+        return [np.zeros(s, d) if a is None else _cast(a, d) for a, s, d in zip(adjoints, self.in_shapes, self.in_dtypes)]
+
+    def _jvp_sweep(self, leaves_and_tangents, trace=None):
+        half = len(leaves_and_tangents) // 2
+        values, tangent_values = self._tangents(leaves_and_tangents[:half], leaves_and_tangents[half:], 0, trace)
+        outs, touts = [], []
+        for k, (index, constant) in enumerate(self.outputs):
+            outs.append(values[index] if index >= 0 else constant)
+            t = tangent_values[index] if index >= 0 else None
+            touts.append(np.zeros(self.out_shapes[k], self.out_dtypes[k]) if t is None else t)
+        return outs + touts
+
+    def _jacobian_sweep(self, leaves, trace=None, *, mode):
+        """The Jacobian blocks, row by row: block (k, j) has shape out_k.shape + in_j.shape."""
+        blocks = []
+        if mode == "forward":
+            if self._in_basis is None:  # the seeds never change: make them once
+                self._in_basis = _identity_blocks(self.in_sizes, self.in_shapes, self.in_dtypes)
+            _, tangents = self._tangents(leaves, self._in_basis, 1, trace)
+            for k, (index, _) in enumerate(self.outputs):
+                out_shape = self.out_shapes[k]
+                t = tangents[index] if index >= 0 else None
+                full = np.zeros((self.n,) + out_shape, self.out_dtypes[k]) if t is None else t
+                offset = 0
+                for size, shape, dtype in zip(self.in_sizes, self.in_shapes, self.in_dtypes):
+                    block = full if size == self.n else full[offset : offset + size]
+                    block = _cast(_reshaped(block, shape + out_shape), dtype)
+                    nin, nout = len(shape), len(out_shape)
+                    blocks.append(_transposed(block, tuple(range(nin, nin + nout)) + tuple(range(nin))))
+                    offset += size
+            return blocks
+        values = self._forward(leaves, trace)
+        out_sizes = [math.prod(s) for s in self.out_shapes]
+        if self._out_basis is None:
+            self._out_basis = _identity_blocks(out_sizes, self.out_shapes, self.out_dtypes)
+        adjoints = self._pullback(values, self._out_basis, 1, trace)
+        fulls = [np.zeros((self.m,) + s, d) if a is None else _cast(a, d) for a, s, d in zip(adjoints, self.in_shapes, self.in_dtypes)]
+        offset = 0
+        for k, size in enumerate(out_sizes):
+            for f, s in zip(fulls, self.in_shapes):
+                block = f if size == self.m else f[offset : offset + size]
+                blocks.append(_reshaped(block, self.out_shapes[k] + s))
+            offset += size
+        return blocks
+
+    def _jacobian_mode(self, mode):
+        if mode not in ("auto", "forward", "reverse"):
+            raise AdmodesError(f"jacobian: mode={mode!r} is not 'auto', 'forward' or 'reverse'.")
+        if mode == "auto":
+            return "forward" if self.n <= self.m else "reverse"
+        return mode
+
+    def _check_scalar(self, name):
+        if self.m != 1 or self.out_shapes != [()]:
+            raise AdmodesError(f"{name} needs a scalar output; this tape's output has shapes {self.out_shapes}. Use jacobian.")
 
     # -------------------------------------------------------------- public methods
 
@@ -256,8 +395,8 @@ class RecordedTape:
 
     def __call__(self, *args, check_branches: bool = False):
         """The function's value at ``args``, by replaying the tape."""
-        values = self._forward(self._leaves(args, check_branches))
-        return tree_unflatten(self.out_def, [self._output(values, k) for k in range(len(self.outputs))])
+        outs = self._run("value", self._value_sweep, self._leaves(args, check_branches))
+        return tree_unflatten(self.out_def, outs)
 
     def jvp(self, primals, tangents, check_branches: bool = False):
         """``(out, J @ tangents)`` at ``primals`` (tuples, one entry per recorded argument)."""
@@ -266,16 +405,15 @@ class RecordedTape:
         leaves = self._leaves(tuple(primals), check_branches)
         in_def = TreeDef("tuple", None, (self.in_def,)) if self.single else self.in_def  # tangents as the tuple they are
         t_leaves = _matching(tuple(tangents), in_def, self.in_shapes, self.in_dtypes, "tangent")
-        values, tangent_values = self._tangents(leaves, t_leaves, 0)
-        outs, touts = [], []
-        for k, (index, constant) in enumerate(self.outputs):
-            outs.append(values[index] if index >= 0 else constant)
-            t = tangent_values[index] if index >= 0 else None
-            touts.append(np.zeros(self.out_shapes[k], self.out_dtypes[k]) if t is None else t)
-        return tree_unflatten(self.out_def, outs), tree_unflatten(self.out_def, touts)
+        both = self._run("jvp", self._jvp_sweep, leaves + t_leaves)
+        half = len(self.outputs)
+        return tree_unflatten(self.out_def, both[:half]), tree_unflatten(self.out_def, both[half:])
 
     def vjp(self, *args, check_branches: bool = False):
-        """``(out, vjp_fun)`` at ``args``; ``vjp_fun(cotangent)`` returns one cotangent per argument."""
+        """``(out, vjp_fun)`` at ``args``; ``vjp_fun(cotangent)`` returns one cotangent per argument.
+
+        Interpreted: the values of the forward replay stay alive for every ``vjp_fun`` call.
+        """
         leaves = self._leaves(args, check_branches)
         values = self._forward(leaves)
         out = tree_unflatten(self.out_def, [self._output(values, k) for k in range(len(self.outputs))])
@@ -283,8 +421,7 @@ class RecordedTape:
         def vjp_fun(cotangent):
             cots = _matching(cotangent, self.out_def, self.out_shapes, self.out_dtypes, "cotangent")
             adjoints = self._pullback(values, cots, 0)
-            # in the input's dtype (as JAX), even where a float64 constant promoted the output
-            grads = [np.zeros(s, d) if a is None else a.astype(d, copy=False) for a, s, d in zip(adjoints, self.in_shapes, self.in_dtypes)]
+            grads = [np.zeros(s, d) if a is None else _cast(a, d) for a, s, d in zip(adjoints, self.in_shapes, self.in_dtypes)]
             tree = tree_unflatten(self.in_def, grads)
             return (tree,) if self.single else tuple(tree)
 
@@ -292,54 +429,80 @@ class RecordedTape:
 
     def grad(self, *args, check_branches: bool = False):
         """The gradient of a scalar recorded function at ``args`` (one replay and one backward sweep)."""
-        if self.m != 1 or self.out_shapes != [()]:
-            raise AdmodesError(f"grad needs a scalar output; this tape's output has shapes {self.out_shapes}. Use jacobian.")
-        _, vjp_fun = self.vjp(*args, check_branches=check_branches)
-        result = vjp_fun(np.ones((), self.out_dtypes[0]))
-        return result[0] if self.single else result
+        self._check_scalar("grad")
+        grads = self._run("grad", self._grad_sweep, self._leaves(args, check_branches))
+        tree = tree_unflatten(self.in_def, grads)
+        return tree if self.single else tuple(tree)
 
     def jacobian(self, *args, mode: str = "auto", check_branches: bool = False):
         """The Jacobian at ``args`` (shape ``out.shape + in.shape``), forward or reverse over the tape.
 
         ``auto`` uses forward mode when n <= m (the sizes are known from the recording).
         """
-        if mode not in ("auto", "forward", "reverse"):
-            raise AdmodesError(f"jacobian: mode={mode!r} is not 'auto', 'forward' or 'reverse'.")
+        mode = self._jacobian_mode(mode)
         leaves = self._leaves(args, check_branches)
-        if mode == "auto":
-            mode = "forward" if self.n <= self.m else "reverse"
-        rows = []  # rows[i][j]: out_i.shape + in_j.shape
-        if mode == "forward":
-            if self._in_basis is None:  # the seeds never change: make them once
-                self._in_basis = _identity_blocks(self.in_sizes, self.in_shapes, self.in_dtypes)
-            basis = self._in_basis
-            values, tangents = self._tangents(leaves, basis, 1)
-            for k, (index, _) in enumerate(self.outputs):
-                t = tangents[index] if index >= 0 else None
-                full = np.zeros((self.n,) + self.out_shapes[k], self.out_dtypes[k]) if t is None else t
-                row, offset = [], 0
-                for size, shape, dtype in zip(self.in_sizes, self.in_shapes, self.in_dtypes):
-                    block = np.reshape(full[offset : offset + size], shape + self.out_shapes[k]).astype(dtype, copy=False)
-                    nin, nout = len(shape), len(self.out_shapes[k])
-                    row.append(np.transpose(block, tuple(range(nin, nin + nout)) + tuple(range(nin))))
-                    offset += size
-                rows.append(row)
-        else:
-            values = self._forward(leaves)
-            out_sizes = [math.prod(s) for s in self.out_shapes]
-            if self._out_basis is None:
-                self._out_basis = _identity_blocks(out_sizes, self.out_shapes, self.out_dtypes)
-            basis = self._out_basis
-            adjoints = self._pullback(values, basis, 1)
-            fulls = [np.zeros((self.m,) + s, d) if a is None else a.astype(d, copy=False) for a, s, d in zip(adjoints, self.in_shapes, self.in_dtypes)]
-            offset = 0
-            for k, size in enumerate(out_sizes):
-                rows.append([np.reshape(f[offset : offset + size], self.out_shapes[k] + s) for f, s in zip(fulls, self.in_shapes)])
-                offset += size
-        nested = [tree_unflatten(self.in_def, row) for row in rows]
+        blocks = self._run(f"jacobian-{mode}", functools.partial(self._jacobian_sweep, mode=mode), leaves)
+        if self._simple:
+            return blocks[0]
+        nin = len(self.in_shapes)
+        nested = [tree_unflatten(self.in_def, blocks[k * nin : (k + 1) * nin]) for k in range(len(self.outputs))]
         if self.single:
             return tree_unflatten(self.out_def, nested)
         return tree_unflatten(self.out_def, [tuple(r) for r in nested])
+
+
+_UNSTAGED = object()
+
+
+def _cast(a, dtype):
+    """``a`` in ``dtype`` (a staged value too): no operation when it already is."""
+    return a if a.dtype == dtype else astype(a, dtype=dtype)
+
+
+def _reshaped(a, shape):
+    return a if tuple(a.shape) == tuple(shape) else reshape(a, shape=tuple(shape))
+
+
+def _transposed(a, axes):
+    return a if axes == tuple(range(len(axes))) else transpose(a, axes=axes)
+
+
+def _staged_backward(entries, values, seeds, inputs, nb, trace):
+    """``backward_sweep`` for staging: the same walk, with every rule called through ``trace.rule``."""
+    adjoint = [None] * len(entries)
+    keep = set(inputs)
+    for index, cotangent in seeds:
+        adjoint[index] = cotangent if adjoint[index] is None else add(adjoint[index], cotangent)
+    for i in range(max(index for index, _ in seeds), -1, -1):
+        g = adjoint[i]
+        prim, params, parents, constants = entries[i]
+        if g is None or prim is None:
+            continue
+        args = [values[p] if p >= 0 else c for p, c in zip(parents, constants)]
+        traced = [j for j, p in enumerate(parents) if p >= 0]
+        if prim.vjp is not None:
+            contributions = trace.rule(_whole_vjp, prim, traced, g, nb, values[i], args, params)
+        else:
+            contributions = [trace.rule(_one_vjp, prim, j, g, nb, values[i], args, params) for j in traced]
+        for j, c in zip(traced, contributions):
+            if c is not None:
+                p = parents[j]
+                adjoint[p] = c if adjoint[p] is None else add(adjoint[p], c)
+        if i not in keep:
+            adjoint[i] = None
+    return [adjoint[i] for i in inputs]
+
+
+def _whole_vjp(prim, traced, g, nb, out, args, params):
+    contributions = prim.vjp(g, nb, out, *args, **params)
+    return tuple(contributions[j] for j in traced)
+
+
+def _one_vjp(prim, j, g, nb, out, args, params):
+    rule = prim.vjps[j]
+    if rule is None:
+        raise prim.missing_rule(f"VJP of argument {j}")
+    return rule(g, nb, out, *args, **params)
 
 
 def _matching(tree, treedef, shapes, dtypes, what):

@@ -1,0 +1,328 @@
+"""Staging: turn one sweep over a recorded tape into straight-line NumPy code.
+
+Replaying a tape by interpretation (``admodes.replay``) pays, at every point, for what
+does not change between points: walking the entry list, looking up rules, the rule
+functions' own Python, and every operation on values that do not depend on the
+inputs (the identity seeds of a Jacobian times a weight matrix, say). Staging pays
+for all of that once. The sweep runs a single time on *staged* values, tracers that
+remember which instruction made them; every primitive applied to one becomes an
+instruction of a program, and everything computed from constants alone is computed
+right there and becomes a constant of the program (constant folding comes free). What
+the outputs do not need is dropped, and the rest is written out as a Python function
+of plain NumPy calls, one line per operation, compiled with ``exec``:
+
+    def program(v0):
+        v1 = matvec(c0, v0)
+        v2 = tanh(v1)
+        v3 = square(v2)
+        ...
+        return (v9,)
+
+``program.source`` shows it: the code a careful NumPy programmer would write by hand
+for that Jacobian, which is what a replay then costs.
+
+Rules that look at values
+-------------------------
+A few rules branch on the values they are given (the slope of ``x ** y`` at 0, ties
+in ``max``). Their operations at one point are not those at another, so they must not
+be frozen into the program. A staged value notices when a rule reads its contents
+(``concrete``, ``float``, comparisons ...): the operations that rule staged are then
+dropped, and the program calls the rule itself at run time on plain values instead
+(an *opaque* instruction). Reading shapes and dtypes is allowed: they are fixed by the
+recording. A rule that reads values and returns no contribution (``None``) at the
+staging point could return one elsewhere; such sweeps are not staged at all
+(``NotStageable``) and the interpreter runs them.
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+
+import numpy as np
+
+from .core import AdmodesError, Trace, Tracer, shape_of
+
+__all__ = ["Program", "NotStageable", "stage"]
+
+
+class NotStageable(Exception):
+    """This sweep cannot be written as one straight-line program; interpret it instead."""
+
+
+class _Const:
+    """A constant operand of an instruction."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+class _Staged(Tracer):
+    """A value of the program being staged: its value at the staging point and its slot."""
+
+    __slots__ = ("value", "slot")
+
+    def __init__(self, trace, value, slot):
+        self._trace = trace
+        self.value = value
+        self.slot = slot
+
+    @property
+    def primal(self):
+        # whoever asks for the contents (concrete(), float(), a comparison) makes a
+        # decision that holds at this point only: the rule running now goes opaque
+        self._trace.value_reads += 1
+        return self.value
+
+    # shapes and dtypes are fixed by the recording: reading them is not a value read
+    @property
+    def shape(self):
+        return shape_of(self.value)
+
+    @property
+    def ndim(self):
+        return len(shape_of(self.value))
+
+    @property
+    def size(self):
+        return math.prod(shape_of(self.value))
+
+    @property
+    def dtype(self):
+        return np.result_type(self.value)
+
+    def __repr__(self):
+        return f"_Staged(v{self.slot}, shape={self.shape})"
+
+
+class _StagingTrace(Trace):
+    """Records every primitive applied to a staged value as one instruction."""
+
+    __slots__ = ("instructions", "value_reads", "n_inputs")
+
+    def __init__(self):
+        super().__init__()
+        # (slot, function, operands, label); an operand is a slot, a _Const, or a keyword
+        # argument (name, _Const)
+        self.instructions = []
+        self.value_reads = 0
+        self.n_inputs = 0
+
+    def new_input(self, value):
+        slot = self.n_inputs
+        self.n_inputs += 1
+        return _Staged(self, value, slot)
+
+    def _emit(self, fn, operands, value, label):
+        slot = self.n_inputs + len(self.instructions)
+        self.instructions.append((slot, fn, operands, label))
+        return _Staged(self, value, slot)
+
+    def process(self, prim, args, params):
+        if self.finished:
+            raise self.leaked()
+        operands, values = [], []
+        for a in args:
+            if type(a) is _Staged and a._trace is self:
+                operands.append(a.slot)
+                values.append(a.value)
+            elif isinstance(a, Tracer):
+                raise AdmodesError(
+                    "a traced value of another derivative call reached a replayed tape; replay "
+                    "takes plain arrays (record the whole computation instead)."
+                )
+            else:
+                operands.append(_Const(a))
+                values.append(a)
+        out = prim.impl(*values, **params)
+        if params:  # keyword arguments: written into the source, so it reads like NumPy code
+            operands += [(key, _Const(value)) for key, value in params.items()]
+        return self._emit(prim.impl, operands, out, prim.name)
+
+    def rule(self, fn, *args):
+        """``fn(*args)`` for a derivative rule: staged as it runs, or opaque if it reads values."""
+        mark, reads = len(self.instructions), self.value_reads
+        result = fn(*args)
+        if self.value_reads == reads:
+            return result
+        del self.instructions[mark:]  # what it staged holds at this point only
+        return self._opaque(fn, args)
+
+    def _opaque(self, fn, args):
+        template, operands, plain = [], [], []  # plain: the operands' values at this point
+
+        def hole(a):
+            if type(a) is _Staged and a._trace is self:
+                operands.append(a.slot)
+                plain.append(a.value)
+                return len(operands) - 1
+            return _Const(a)
+
+        for a in args:
+            if isinstance(a, list | tuple):
+                template.append((type(a), [hole(x) for x in a]))
+            else:
+                template.append((None, hole(a)))
+
+        def rebuild(values):
+            def fill(h):
+                return h.value if type(h) is _Const else values[h]
+
+            return [kind([fill(h) for h in x]) if kind is not None else fill(x) for kind, x in template]
+
+        result = fn(*rebuild(plain))
+        if result is None or (isinstance(result, tuple | list) and any(r is None for r in result)):
+            raise NotStageable(f"rule {getattr(fn, '__name__', fn)!r} reads values and returned no contribution")
+        name = getattr(fn, "__name__", "rule")
+        if isinstance(result, tuple | list):
+            like = [_zeros_like(r) for r in result]
+
+            def call(*values):
+                # no contribution at this point is a zero one of the staged shape
+                return tuple(z() if r is None else r for r, z in zip(fn(*rebuild(values)), like))
+
+            packed = self._emit(call, list(operands), tuple(result), f"opaque {name}")
+            return tuple(self._emit(_item(k), [packed.slot], r, "item") for k, r in enumerate(result))
+
+        zeros = _zeros_like(result)
+
+        def call(*values):
+            r = fn(*rebuild(values))
+            return zeros() if r is None else r
+
+        return self._emit(call, list(operands), result, f"opaque {name}")
+
+
+def _zeros_like(value):
+    shape, dtype = shape_of(value), np.result_type(value)
+    return lambda: np.zeros(shape, dtype)
+
+
+def _item(k):
+    def item(t):
+        return t[k]
+
+    return item
+
+
+class Program:
+    """A staged sweep: a Python function of plain NumPy calls, and its source."""
+
+    def __init__(self, n_inputs, instructions, outputs):
+        needed = {ref for ref in outputs if type(ref) is int}
+        kept = []
+        for ins in reversed(instructions):  # dead-code elimination, last use first
+            slot, operands = ins[0], ins[2]
+            if slot in needed:
+                kept.append(ins)
+                needed.update(o for o in operands if type(o) is int)
+        kept.reverse()
+        self.instructions = kept
+        self.n_inputs = n_inputs
+        self.source, namespace = _generate(n_inputs, kept, outputs)
+        code = compile(self.source, "<admodes staged program>", "exec")
+        exec(code, namespace)  # noqa: S102 - the source is generated here, from slots and names only
+        self.fn = namespace["program"]
+
+    def __len__(self):
+        return len(self.instructions)
+
+    def __call__(self, *inputs):
+        return self.fn(*inputs)
+
+    def __repr__(self):
+        return f"<Program: {len(self)} operations>\n{self.source}"
+
+
+def _literal(value):
+    """Python source for a constant that reads well inline (and means the same), or None."""
+    if value is None or type(value) in (bool, int, str) or (type(value) is float and math.isfinite(value)):
+        return repr(value)
+    if type(value) is tuple:
+        items = [_literal(v) for v in value]
+        if all(i is not None for i in items):
+            return f"({', '.join(items)}{',' if len(items) == 1 else ''})"
+    return None
+
+
+def _laid_out(value):
+    """A constant in C order, which BLAS reads fastest: a folded ``W.T`` is a transposed view,
+    and ``A @ W.T`` costs three times ``A @ ascontiguousarray(W.T)``. Broadcast views (a
+    zero stride) stay views: copying them could take any amount of memory."""
+    if type(value) is np.ndarray and not value.flags.c_contiguous and 0 not in value.strides:
+        return np.ascontiguousarray(value)
+    return value
+
+
+def _generate(n_inputs, instructions, outputs):
+    namespace: dict = {}
+    names: dict = {}  # (id(function), label) -> its name in the namespace
+    last_use: dict = {}
+    for index, (slot, fn, operands, label) in enumerate(instructions):
+        for o in operands:
+            if type(o) is int:
+                last_use[o] = index
+    live_out = {ref for ref in outputs if type(ref) is int}
+
+    def fname(fn, label):
+        key = (id(fn), label)
+        if key not in names:
+            base = re.sub(r"\W", "_", label.replace("opaque ", "rule_")) or "op"
+            if keyword.iskeyword(base) or base[0].isdigit():
+                base = "op_" + base
+            name, k = base, 1
+            while name in namespace:
+                k += 1
+                name = f"{base}_{k}"
+            names[key] = name
+            namespace[name] = fn
+        return names[key]
+
+    constants: dict = {}  # id(value) -> its name: a constant used twice is named once
+
+    def const(value):
+        literal = _literal(value)
+        if literal is not None:
+            return literal
+        name = constants.get(id(value))
+        if name is None:
+            name = constants[id(value)] = f"c{len(constants)}"
+            namespace[name] = _laid_out(value)
+        return name
+
+    args = ", ".join(f"v{i}" for i in range(n_inputs))
+    lines = [f"def program({args}):"]
+    for index, (slot, fn, operands, label) in enumerate(instructions):
+        call_args = ", ".join(
+            f"v{o}" if type(o) is int else f"{o[0]}={const(o[1].value)}" if type(o) is tuple else const(o.value)
+            for o in operands
+        )
+        lines.append(f"    v{slot} = {fname(fn, label)}({call_args})")
+        dead = sorted(o for o in set(operands) if type(o) is int and last_use[o] == index and o not in live_out)
+        if dead:  # free intermediates as soon as they are used up, as the interpreter does
+            lines.append("    del " + ", ".join(f"v{o}" for o in dead))
+    # an array constant is returned as a copy: the caller may write into its result, and
+    # the next call must not see that
+    results = [f"v{ref}" if type(ref) is int else const(ref.value) + (".copy()" if type(ref.value) is np.ndarray else "")
+               for ref in outputs]
+    lines.append(f"    return ({', '.join(results)}{',' if len(results) == 1 else ''})")
+    return "\n".join(lines) + "\n", namespace
+
+
+def stage(sweep, example_inputs) -> Program:
+    """Run ``sweep(trace, *staged_inputs)`` once on staged values and return its program.
+
+    ``sweep`` returns a list of outputs (staged values or constants); it must call
+    derivative rules through ``trace.rule(fn, *args)``.
+    """
+    trace = _StagingTrace()
+    staged = [trace.new_input(x) for x in example_inputs]
+    try:
+        outputs = sweep(trace, *staged)
+    finally:
+        trace.finished = True
+    refs = [o.slot if type(o) is _Staged and o._trace is trace else _Const(o) for o in outputs]
+    return Program(len(staged), trace.instructions, refs)

@@ -1,0 +1,127 @@
+"""Staged replay: a recorded tape's sweeps written out as straight-line NumPy programs.
+
+The spec tables (tests/ops) replay every op family staged and interpreted at a second
+point; these tests cover what is particular to staging: constant folding, rules that
+read values, the fallback to the interpreter, and what a program may share with its caller.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import admodes as ad
+from admodes.core import Primitive, concrete
+
+jax.config.update("jax_enable_x64", True)
+
+RNG = np.random.default_rng(7)
+W1 = RNG.standard_normal((5, 3))
+W2 = RNG.standard_normal((2, 5))
+
+
+def net(xp, w1=W1, w2=W2):
+    return lambda x: xp.tanh(w2 @ xp.tanh(w1 @ x))
+
+
+def test_forward_jacobian_program_folds_the_seeds_into_the_weights():
+    tape = ad.record(net(np), np.zeros(3))
+    program = tape.program("jacobian", mode="forward")
+    # two products with x's values, two tanh, their slopes (square, 1 - .), two tangent
+    # products, the final transpose; seeds @ W1.T was computed once, while staging
+    names = [label for _, _, _, label in program.instructions]
+    assert names == ["matvec", "tanh", "square", "subtract", "multiply", "matvec", "matmul",
+                     "tanh", "square", "subtract", "multiply", "transpose"]
+    assert "def program(v0):" in program.source and "tanh(v1)" in program.source
+    x = RNG.standard_normal(3)
+    np.testing.assert_allclose(program(x)[0], jax.jacfwd(net(jnp))(x), rtol=1e-13)
+
+
+def test_linear_function_jacobian_is_a_constant_the_caller_may_write_into():
+    tape = ad.record(lambda x: W1 @ x, np.zeros(3))
+    assert len(tape.program("jacobian", mode="forward")) == 0
+    J = tape.jacobian(np.ones(3), mode="forward")
+    J[:] = 0.0
+    np.testing.assert_array_equal(tape.jacobian(np.ones(3), mode="forward"), W1)
+
+
+def test_weights_changed_in_place_after_recording_do_not_reach_the_replay():
+    w1 = W1.copy()
+    tape = ad.record(net(np, w1=w1), np.zeros(3))
+    x = RNG.standard_normal(3)
+    before = tape.jacobian(x, mode="reverse")
+    w1 *= 2.0
+    for staged in (True, False):
+        tape.compile = staged
+        np.testing.assert_array_equal(tape.jacobian(x, mode="reverse"), before)
+        np.testing.assert_allclose(before, jax.jacrev(net(jnp))(x), rtol=1e-13)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_slope_of_power_is_not_frozen_where_staged(mode):
+    # x ** y reads its values to apply 0 ** 0's convention: staged at a point with
+    # x = y = 0, the program must still give y * x ** (y - 1) elsewhere, and the other way round
+    f = lambda x, y: x ** y
+    at_zero = (np.array([0.0, 1.5]), np.array([0.0, 2.0]))
+    elsewhere = (np.array([0.5, 1.5]), np.array([1.5, 2.0]))
+    for first, second in ((at_zero, elsewhere), (elsewhere, at_zero)):
+        tape = ad.record(f, *first, argnums=(0, 1))
+        tape.jacobian(*first, mode=mode)
+        got = tape.jacobian(*second, mode=mode)
+        expected = ad.jacobian(f, argnums=(0, 1), mode=mode)(*second)
+        for g, e in zip(got, expected):
+            np.testing.assert_allclose(g, e, rtol=1e-14)
+        assert "rule_" in tape.program("jacobian", mode=mode).source  # the rule runs at run time
+
+
+def test_ties_of_max_follow_the_point_replayed():
+    f = lambda x: np.max(x) * x
+    tape = ad.record(f, np.array([1.0, 1.0, 0.0]))
+    for x in (np.array([1.0, 1.0, 0.0]), np.array([0.0, 2.0, 1.0]), np.array([3.0, 3.0, 3.0])):
+        expected = jax.jacrev(lambda x: jnp.max(x) * x)(x)
+        np.testing.assert_allclose(tape.jacobian(x, mode="reverse"), expected, rtol=1e-14)
+        np.testing.assert_allclose(tape.jacobian(x, mode="forward"), expected, rtol=1e-14)
+
+
+def _sometimes_silent():
+    """A primitive whose slope rule reads values and gives no contribution (None) for x > 0."""
+    prim = Primitive("relu_test", lambda x: np.maximum(x, 0.0), register=False)
+    prim.defjvp(lambda t, nb, out, x: None if np.all(concrete(x) > 0) else t * 0.0 + t)
+    prim.defvjp(lambda g, nb, out, x: None if np.all(concrete(x) > 0) else g)
+    return prim
+
+
+def test_a_rule_that_reads_values_and_returns_nothing_is_interpreted():
+    prim = _sometimes_silent()
+    tape = ad.record(lambda x: prim(x) + x, np.ones(2))
+    np.testing.assert_array_equal(tape.jacobian(np.ones(2), mode="reverse"), np.eye(2))
+    assert tape.program("jacobian", mode="reverse") is None  # tried at x = 1, where the rule gave None
+    np.testing.assert_array_equal(tape.jacobian(-np.ones(2), mode="reverse"), 2 * np.eye(2))
+
+
+def test_grad_and_jvp_programs_agree_with_the_interpreter():
+    f = lambda x: np.sum(np.sin(x) * np.exp(x[::-1]) / (1.0 + x ** 2))
+    tape = ad.record(f, np.zeros(4))
+    x, t = RNG.standard_normal(4), RNG.standard_normal(4)
+    staged = tape.grad(x), tape.jvp((x,), (t,)), tape(x)
+    tape.compile = False
+    interpreted = tape.grad(x), tape.jvp((x,), (t,)), tape(x)
+    np.testing.assert_allclose(staged[0], interpreted[0], rtol=1e-14)
+    np.testing.assert_allclose(staged[1][1], interpreted[1][1], rtol=1e-14)
+    np.testing.assert_allclose(staged[2], interpreted[2], rtol=1e-14)
+    np.testing.assert_allclose(staged[0], jax.grad(lambda x: jnp.sum(jnp.sin(x) * jnp.exp(x[::-1]) / (1.0 + x ** 2)))(x), rtol=1e-13)
+
+
+def test_counting_ops_runs_the_interpreter():
+    tape = ad.record(net(np), np.zeros(3))
+    x = RNG.standard_normal(3)
+    tape.jacobian(x, mode="forward")  # staged
+    with ad.count_ops() as counter:
+        tape.jacobian(x, mode="forward")
+    assert counter.by_primitive["tanh"] == 2 and counter.by_primitive["matvec"] == 2
+
+
+def test_program_names_an_unknown_method():
+    tape = ad.record(net(np), np.zeros(3))
+    with pytest.raises(ad.AdmodesError, match="method='hessian'"):
+        tape.program("hessian")
