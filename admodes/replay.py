@@ -3,8 +3,16 @@
 ``ad.record(f, x0)`` runs ``f`` once and keeps every primitive it applied, with its
 parameters and constants, in execution order. The recorded tape then evaluates the
 function, its gradient, JVPs, VJPs and Jacobians at new points of the same shape and
-dtype by walking that list: no Python code of ``f`` runs again, and no tracer or
-dispatch is involved, only the primitives' NumPy implementations and their rules.
+dtype: no Python code of ``f`` runs again.
+
+The first call of each method *stages* its sweep over the tape (``admodes.staging``):
+the sweep runs once on staged values and comes out as a straight-line Python function
+of NumPy calls, in which everything that does not depend on the inputs (the identity
+seeds of a Jacobian times a weight matrix) was computed once. Later calls run that
+function and nothing else; ``print(tape.program("jacobian"))`` shows it. Setting
+``tape.compile = False`` walks the tape with the rules instead (the interpreter, which
+``ad.count_ops`` and ``vjp`` use). The tape holds its own copy of the arrays ``f``
+used as constants: changing them afterwards does not change the replay.
 
 What is frozen at recording time
 --------------------------------
