@@ -29,9 +29,10 @@ be frozen into the program. A staged value notices when a rule reads its content
 (``concrete``, ``float``, comparisons ...): the operations that rule staged are then
 dropped, and the program calls the rule itself at run time on plain values instead
 (an *opaque* instruction). Reading shapes and dtypes is allowed: they are fixed by the
-recording. A rule that reads values and returns no contribution (``None``) at the
-staging point could return one elsewhere; such sweeps are not staged at all
-(``NotStageable``) and the interpreter runs them.
+recording. A rule that only works on plain arrays (a ``custom_vjp`` calling
+``np.asarray``) goes opaque the same way. A rule that reads values and returns no
+contribution (``None``) at the staging point could return one elsewhere; such sweeps
+are not staged at all (``NotStageable``) and the interpreter runs them.
 """
 
 from __future__ import annotations
@@ -145,7 +146,13 @@ class _StagingTrace(Trace):
     def rule(self, fn, *args):
         """``fn(*args)`` for a derivative rule: staged as it runs, or opaque if it reads values."""
         mark, reads = len(self.instructions), self.value_reads
-        result = fn(*args)
+        try:
+            result = fn(*args)
+        except Exception:
+            # a rule written for plain arrays only (a custom_vjp that calls np.asarray, say):
+            # run it at replay time on plain arrays; a genuine error raises again there
+            del self.instructions[mark:]
+            return self._opaque(fn, args)
         if self.value_reads == reads:
             return result
         del self.instructions[mark:]  # what it staged holds at this point only
