@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from . import cost
+from . import core, cost
 from .core import AdmodesError, Tracer, concrete, shape_of
 from .forward import Dual, ForwardTrace
 from .reverse import Node, ReverseTrace
@@ -220,7 +220,8 @@ class _Recording:
             _check_output_leaf(leaf, name)
             self.primals.append(_array(leaf.primal if isinstance(leaf, Node) and leaf._trace is self.trace else leaf))
         self.aux = _strip(aux, self.trace) if has_aux else None
-        cost.note_tape(self.trace.tape)
+        if core._counter is not None:  # only ad.count_ops() wants the tape's size
+            cost.note_tape(self.trace.tape)
 
     def backward(self, cotangents, nb):
         """Adjoints of the input leaves for one cotangent per output leaf (batch axes ``nb``)."""

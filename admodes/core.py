@@ -78,8 +78,10 @@ class Primitive:
     ``saves`` says which values the reverse tape must keep for the VJP rules:
     ``"args"``, ``"out"``, ``"both"`` or ``"none"`` (what is not kept, the rules see as a
     ShapeDtype: shape and dtype only); ``"args_only"`` keeps the arguments and passes
-    ``out=None`` to VJP rules that never look at the output, not even its shape. Keeping
-    just what the rules need keeps the tape small (and cheap to write).
+    ``out=None`` to VJP rules that never look at the output, not even its shape, and
+    ``"out_only"`` keeps the output and passes ``None`` for every argument (``tanh``: the
+    rule reads ``1 - out**2`` only). Keeping just what the rules need keeps the tape small
+    (and cheap to write).
     """
 
     __slots__ = ("name", "impl", "jvps", "vjps", "jvp", "vjp", "flops", "saves", "__weakref__")
@@ -182,7 +184,8 @@ class Tracer:
     # shape-like attributes read the primal value
     @property
     def shape(self):
-        return shape_of(self.primal)
+        primal = self.primal
+        return primal.shape if type(primal) is np.ndarray else shape_of(primal)  # (hot: no call)
 
     @property
     def ndim(self):

@@ -53,13 +53,22 @@ class ForwardTrace(Trace):
             if core._counter is not None:
                 core._counter.record(prim, out, primals, params)
         nb = self.nb
+        rules = prim.jvps
         if prim.jvp is not None:
             t_out = prim.jvp(tangents, nb, out, *primals, **params)
-        elif len(tangents) == 1 and tangents[0] is not None:  # unary: push_tangents inlined
-            rules = prim.jvps
-            if rules is None or rules[0] is None:
+        elif rules is not None and len(rules) == len(tangents) and (
+            len(tangents) == 1 or (len(tangents) == 2 and (tangents[0] is None or tangents[1] is None))
+        ):
+            # The hot path: one differentiated argument (tanh(x), W @ x, x * 2.0). Its rule
+            # alone, as push_tangents would call it, without the loop and the sum.
+            k = 0 if tangents[0] is not None else len(tangents) - 1
+            t = tangents[k]
+            if t is None:
+                t_out = None
+            elif rules[k] is None:
                 raise prim.missing_rule("JVP")
-            t_out = rules[0](tangents[0], nb, out, *primals, **params)
+            else:
+                t_out = rules[k](t, nb, out, *primals, **params)
         else:
             t_out = push_tangents(prim, tangents, nb, out, primals, params)
         if t_out is None:

@@ -408,7 +408,7 @@ def matmul(a, b, out=None, **kwargs):
     if a_nd >= 2 and b_nd >= 2:
         return contractions.matmul(a, b)
     if a_nd == 2 and b_nd == 1:
-        return contractions.matvec(a, b)
+        return bind(contractions.matvec, (a, b), _NO_PARAMS)  # W @ x: the commonest product
     if a_nd == 1 and b_nd == 2:
         return contractions.vecmat(a, b)
     if a_nd == 1 and b_nd == 1:

@@ -135,6 +135,8 @@ class ReverseTrace(Trace):
         saves = prim.saves
         if saves == "args_only":
             kept_args, kept_out = primals, None
+        elif saves == "out_only":
+            kept_args, kept_out = [None] * len(primals), out
         elif saves == "both":
             kept_args, kept_out = primals, out
         elif saves == "args":

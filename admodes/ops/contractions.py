@@ -28,6 +28,10 @@ def matrix_transpose(x):
 
 
 def _matmul_impl(x, y):
+    if type(x) is np.ndarray and type(y) is np.ndarray and 0 < x.ndim <= 2 and 0 < y.ndim <= 2:
+        # For matrices and vectors ndarray.dot is the same product (the same BLAS call) without
+        # the matmul ufunc's dispatch, which costs as much as the product itself on small arrays.
+        return x.dot(y)
     return x @ y
 
 
@@ -68,9 +72,11 @@ def _outer_columns(u, g, nb):
 
 
 matvec = Primitive("matvec", _matmul_impl, flops=_matmul_flops, saves="args_only")
+_SWAP = (1, 0)  # the axes of a matrix's transpose (matvec's matrix always has two)
+
 matvec.defjvp(
     lambda t, nb, out, a, v: matvec(t, v) if nb == 0 else _stacked_matvec(t, v),
-    lambda t, nb, out, a, v: matvec(a, t) if nb == 0 else matmul(t, matrix_transpose(a)),
+    lambda t, nb, out, a, v: matvec(a, t) if nb == 0 else matmul(t, transpose(a, axes=_SWAP)),
 )
 matvec.defvjp(
     lambda g, nb, out, a, v: _outer_rows(g, nb, v),

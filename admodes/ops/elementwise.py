@@ -156,17 +156,20 @@ def _def_unary(prim, local_derivative):
     return prim
 
 
-exp = _def_unary(_unary("exp", np.exp, saves="out"), lambda out, x: out)
+# The rules of exp, tan, tanh, sqrt, reciprocal, expm1 and exp2 read the output alone:
+# their tape entries keep nothing of the argument ("out_only").
+exp = _def_unary(_unary("exp", np.exp, saves="out_only"), lambda out, x: out)
 log = _def_unary(_unary("log", np.log, saves="args_only"), lambda out, x: reciprocal(x))
 sin = _unary("sin", np.sin, saves="args_only")
 cos = _unary("cos", np.cos, saves="args_only")
 _def_unary(sin, lambda out, x: cos(x))
 _def_unary(cos, lambda out, x: neg(sin(x)))
-tan = _def_unary(_unary("tan", np.tan, saves="out"), lambda out, x: add(1, square(out)))
-tanh = _def_unary(_unary("tanh", np.tanh, saves="out"), lambda out, x: sub(1, square(out)))
-sqrt = _def_unary(_unary("sqrt", np.sqrt, saves="out"), lambda out, x: div(0.5, out))
+# 1.0, not 1: out is a float array, and NumPy converts a Python float to it faster than an int
+tan = _def_unary(_unary("tan", np.tan, saves="out_only"), lambda out, x: add(1.0, square(out)))
+tanh = _def_unary(_unary("tanh", np.tanh, saves="out_only"), lambda out, x: sub(1.0, square(out)))
+sqrt = _def_unary(_unary("sqrt", np.sqrt, saves="out_only"), lambda out, x: div(0.5, out))
 square = _def_unary(_unary("square", np.square, saves="args_only"), lambda out, x: mul(2, x))
-reciprocal = _unary("reciprocal", lambda x: np.divide(1, x), saves="out")
+reciprocal = _unary("reciprocal", lambda x: np.divide(1, x), saves="out_only")
 _def_unary(reciprocal, lambda out, x: neg(square(out)))
 absolute = _def_unary(
     _unary("absolute", np.absolute, saves="args_only"),
@@ -252,10 +255,10 @@ _LN2 = float(np.log(2.0))
 _LN10 = float(np.log(10.0))
 
 log1p = _def_unary(_unary("log1p", np.log1p, saves="args"), lambda out, x: reciprocal(add(1, x)))
-expm1 = _def_unary(_unary("expm1", np.expm1, saves="out"), lambda out, x: add(out, 1))
+expm1 = _def_unary(_unary("expm1", np.expm1, saves="out_only"), lambda out, x: add(out, 1))
 log2 = _def_unary(_unary("log2", np.log2, saves="args"), lambda out, x: reciprocal(mul(x, _LN2)))
 log10 = _def_unary(_unary("log10", np.log10, saves="args"), lambda out, x: reciprocal(mul(x, _LN10)))
-exp2 = _def_unary(_unary("exp2", np.exp2, saves="out"), lambda out, x: mul(out, _LN2))
+exp2 = _def_unary(_unary("exp2", np.exp2, saves="out_only"), lambda out, x: mul(out, _LN2))
 sinh = _unary("sinh", np.sinh, saves="args")
 cosh = _unary("cosh", np.cosh, saves="args")
 _def_unary(sinh, lambda out, x: cosh(x))
