@@ -231,9 +231,10 @@ class RecordedTape:
         return sweep(inputs, None)
 
     def program(self, method: str = "jacobian", mode: str = "auto") -> "staging.Program | None":
-        """The straight-line program a method replays: ``"value"``, ``"grad"``, ``"jvp"`` or
-        ``"jacobian"`` (with ``mode``). ``print(tape.program())`` shows its NumPy code;
-        ``None`` when the sweep cannot be staged and is interpreted.
+        """The straight-line program a method replays: ``"value"``, ``"grad"``, ``"jvp"``,
+        ``"vjp"`` (a pair: forward part, backward part) or ``"jacobian"`` (with ``mode``).
+        ``print(tape.program())`` shows its NumPy code; ``None`` when the sweep cannot be
+        staged and is interpreted.
         """
         leaves = [np.zeros(s, d) for s, d in zip(self.in_shapes, self.in_dtypes)]
         if method == "value":
@@ -243,11 +244,13 @@ class RecordedTape:
             self._run("grad", self._grad_sweep, leaves)
         elif method == "jvp":
             self._run("jvp", self._jvp_sweep, leaves + leaves)
+        elif method == "vjp":
+            self.vjp(*([tree_unflatten(self.in_def, leaves)] if self.single else tree_unflatten(self.in_def, leaves)))
         elif method == "jacobian":
             mode = self._jacobian_mode(mode)
             self._run(f"jacobian-{mode}", functools.partial(self._jacobian_sweep, mode=mode), leaves)
         else:
-            raise AdmodesError(f"program: method={method!r} is not 'value', 'grad', 'jvp' or 'jacobian'.")
+            raise AdmodesError(f"program: method={method!r} is not 'value', 'grad', 'jvp', 'vjp' or 'jacobian'.")
         key = f"jacobian-{mode}" if method == "jacobian" else method
         return self._programs.get(key)
 
@@ -328,11 +331,20 @@ class RecordedTape:
         values = self._forward(leaves, trace)
         return [self._output(values, k) for k in range(len(self.outputs))]
 
-    def _grad_sweep(self, leaves, trace=None):
-        values = self._forward(leaves, trace)
-        adjoints = self._pullback(values, [np.ones((), self.out_dtypes[0])], 0, trace)
-        # in the input's dtype (as JAX), even where a float64 constant promoted the output
+    def _cotangents(self, values, cotangents, trace=None):
+        """One cotangent per input leaf, in the input's dtype (as JAX), even where a float64
+        constant promoted the output."""
+        adjoints = self._pullback(values, cotangents, 0, trace)
         return [np.zeros(s, d) if a is None else _cast(a, d) for a, s, d in zip(adjoints, self.in_shapes, self.in_dtypes)]
+
+    def _grad_sweep(self, leaves, trace=None):
+        return self._cotangents(self._forward(leaves, trace), [np.ones((), self.out_dtypes[0])], trace)
+
+    def _vjp_sweep(self, leaves_and_cotangents, trace=None):
+        k = len(self.in_shapes)
+        values = self._forward(leaves_and_cotangents[:k], trace)
+        outs = [self._output(values, i) for i in range(len(self.outputs))]
+        return outs + self._cotangents(values, leaves_and_cotangents[k:], trace)
 
     def _jvp_sweep(self, leaves_and_tangents, trace=None):
         half = len(leaves_and_tangents) // 2
@@ -420,20 +432,41 @@ class RecordedTape:
     def vjp(self, *args, check_branches: bool = False):
         """``(out, vjp_fun)`` at ``args``; ``vjp_fun(cotangent)`` returns one cotangent per argument.
 
-        Interpreted: the values of the forward replay stay alive for every ``vjp_fun`` call.
+        Staged, the program is cut in two (``staging.stage(split=...)``): the forward part
+        runs now and keeps the residuals the backward part needs, which runs once per
+        ``vjp_fun`` call.
         """
         leaves = self._leaves(args, check_branches)
-        values = self._forward(leaves)
-        out = tree_unflatten(self.out_def, [self._output(values, k) for k in range(len(self.outputs))])
+        nout = len(self.outputs)
+        programs = None
+        if self.compile and core._counter is None:
+            programs = self._programs.get("vjp", _UNSTAGED)
+            if programs is _UNSTAGED:
+                cotangents = [np.zeros(s, d) for s, d in zip(self.out_shapes, self.out_dtypes)]
+                try:
+                    programs = staging.stage(lambda trace, *xs: self._vjp_sweep(list(xs), trace),
+                                             leaves + cotangents, split=(len(leaves), nout))
+                except staging.NotStageable:
+                    programs = None
+                self._programs["vjp"] = programs
+        if programs is not None:
+            first = programs[0](*leaves)
+            outs, residuals = first[:nout], first[nout:]
+            backward = programs[1]
+        else:
+            values = self._forward(leaves)
+            outs = [self._output(values, k) for k in range(nout)]
 
         def vjp_fun(cotangent):
             cots = _matching(cotangent, self.out_def, self.out_shapes, self.out_dtypes, "cotangent")
-            adjoints = self._pullback(values, cots, 0)
-            grads = [np.zeros(s, d) if a is None else _cast(a, d) for a, s, d in zip(adjoints, self.in_shapes, self.in_dtypes)]
-            tree = tree_unflatten(self.in_def, grads)
+            if programs is not None:
+                grads = backward(*residuals, *cots)
+            else:
+                grads = self._cotangents(values, cots)
+            tree = tree_unflatten(self.in_def, list(grads))
             return (tree,) if self.single else tuple(tree)
 
-        return out, vjp_fun
+        return tree_unflatten(self.out_def, list(outs)), vjp_fun
 
     def grad(self, *args, check_branches: bool = False):
         """The gradient of a scalar recorded function at ``args`` (one replay and one backward sweep)."""

@@ -102,7 +102,7 @@ class _Staged(Tracer):
 class _StagingTrace(Trace):
     """Records every primitive applied to a staged value as one instruction."""
 
-    __slots__ = ("instructions", "value_reads", "n_inputs")
+    __slots__ = ("instructions", "value_reads", "slots")
 
     def __init__(self):
         super().__init__()
@@ -110,15 +110,15 @@ class _StagingTrace(Trace):
         # argument (name, _Const)
         self.instructions = []
         self.value_reads = 0
-        self.n_inputs = 0
+        self.slots = 0  # slots handed out; never reused, even for instructions dropped
 
     def new_input(self, value):
-        slot = self.n_inputs
-        self.n_inputs += 1
-        return _Staged(self, value, slot)
+        self.slots += 1
+        return _Staged(self, value, self.slots - 1)
 
     def _emit(self, fn, operands, value, label):
-        slot = self.n_inputs + len(self.instructions)
+        slot = self.slots
+        self.slots += 1
         self.instructions.append((slot, fn, operands, label))
         return _Staged(self, value, slot)
 
@@ -218,18 +218,11 @@ def _item(k):
 class Program:
     """A staged sweep: a Python function of plain NumPy calls, and its source."""
 
-    def __init__(self, n_inputs, instructions, outputs):
-        needed = {ref for ref in outputs if type(ref) is int}
-        kept = []
-        for ins in reversed(instructions):  # dead-code elimination, last use first
-            slot, operands = ins[0], ins[2]
-            if slot in needed:
-                kept.append(ins)
-                needed.update(o for o in operands if type(o) is int)
-        kept.reverse()
+    def __init__(self, inputs, instructions, outputs):
+        kept = _live(instructions, outputs)
         self.instructions = kept
-        self.n_inputs = n_inputs
-        self.source, namespace = _generate(n_inputs, kept, outputs)
+        self.inputs = inputs  # the slots the function takes, in order
+        self.source, namespace = _generate(inputs, kept, outputs)
         code = compile(self.source, "<admodes staged program>", "exec")
         exec(code, namespace)  # noqa: S102 - the source is generated here, from slots and names only
         self.fn = namespace["program"]
@@ -242,6 +235,19 @@ class Program:
 
     def __repr__(self):
         return f"<Program: {len(self)} operations>\n{self.source}"
+
+
+def _live(instructions, outputs):
+    """The instructions the outputs need (dead-code elimination, from the last use back)."""
+    needed = {ref for ref in outputs if type(ref) is int}
+    kept = []
+    for ins in reversed(instructions):
+        slot, operands = ins[0], ins[2]
+        if slot in needed:
+            kept.append(ins)
+            needed.update(o for o in operands if type(o) is int)
+    kept.reverse()
+    return kept
 
 
 def _literal(value):
@@ -264,7 +270,7 @@ def _laid_out(value):
     return value
 
 
-def _generate(n_inputs, instructions, outputs):
+def _generate(inputs, instructions, outputs):
     namespace: dict = {}
     names: dict = {}  # (id(function), label) -> its name in the namespace
     last_use: dict = {}
@@ -300,7 +306,7 @@ def _generate(n_inputs, instructions, outputs):
             namespace[name] = _laid_out(value)
         return name
 
-    args = ", ".join(f"v{i}" for i in range(n_inputs))
+    args = ", ".join(f"v{i}" for i in inputs)
     lines = [f"def program({args}):"]
     for index, (slot, fn, operands, label) in enumerate(instructions):
         call_args = ", ".join(
@@ -319,11 +325,17 @@ def _generate(n_inputs, instructions, outputs):
     return "\n".join(lines) + "\n", namespace
 
 
-def stage(sweep, example_inputs) -> Program:
+def stage(sweep, example_inputs, split=None):
     """Run ``sweep(trace, *staged_inputs)`` once on staged values and return its program.
 
     ``sweep`` returns a list of outputs (staged values or constants); it must call
     derivative rules through ``trace.rule(fn, *args)``.
+
+    ``split=(k, j)`` cuts the program in two where the inputs after the first ``k``
+    arrive later (the cotangents of a VJP): the first program takes the first ``k``
+    inputs and returns the first ``j`` outputs followed by the *residuals*, the values
+    the second part needs; the second program takes the residuals and the late inputs
+    and returns the other outputs. Everything that can run early does.
     """
     trace = _StagingTrace()
     staged = [trace.new_input(x) for x in example_inputs]
@@ -332,4 +344,21 @@ def stage(sweep, example_inputs) -> Program:
     finally:
         trace.finished = True
     refs = [o.slot if type(o) is _Staged and o._trace is trace else _Const(o) for o in outputs]
-    return Program(len(staged), trace.instructions, refs)
+    if split is None:
+        return Program(list(range(len(staged))), trace.instructions, refs)
+    k, j = split
+    late_inputs = list(range(k, len(staged)))
+    late = set(late_inputs)
+    early_ins, late_ins = [], []
+    for ins in trace.instructions:
+        if any(type(o) is int and o in late for o in ins[2]):
+            late.add(ins[0])
+            late_ins.append(ins)
+        else:
+            early_ins.append(ins)
+    second = _live(late_ins, refs[j:])
+    residuals = {o for ins in second for o in ins[2] if type(o) is int and o not in late}
+    residuals.update(r for r in refs[j:] if type(r) is int and r not in late)
+    residuals = sorted(residuals)
+    first = Program(list(range(k)), early_ins, refs[:j] + residuals)
+    return first, Program(residuals + late_inputs, second, refs[j:])

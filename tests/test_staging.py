@@ -152,3 +152,18 @@ def test_a_rule_for_plain_arrays_only_runs_at_replay_time():
     expected = jax.grad(lambda x: jnp.sum(jnp.tanh(x) * x))(x)
     np.testing.assert_allclose(tape.grad(x), expected, rtol=1e-13)
     assert "rule_" in tape.program("grad").source
+
+
+def test_vjp_program_is_cut_where_the_cotangent_arrives():
+    tape = ad.record(net(np), np.zeros(3))
+    forward, backward = tape.program("vjp")
+    # the forward part does every operation that does not need the cotangent (the slopes
+    # of both tanh included); the backward part only multiplies and contracts
+    assert [label for _, _, _, label in backward.instructions] == ["multiply", "vecmat", "multiply", "vecmat"]
+    assert len(forward.inputs) == 1 and len(backward.inputs) == 3  # two residuals and the cotangent
+    x, c = RNG.standard_normal(3), RNG.standard_normal(2)
+    out, vjp_fun = tape.vjp(x)
+    expected_out, jax_vjp = jax.vjp(net(jnp), x)
+    np.testing.assert_allclose(out, expected_out, rtol=1e-14)
+    for _ in range(2):  # the residuals serve every call
+        np.testing.assert_allclose(vjp_fun(c)[0], jax_vjp(c)[0], rtol=1e-13)

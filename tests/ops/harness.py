@@ -195,6 +195,9 @@ def check_replay(spec, args, rng, reference):
         tape.jvp(other, reference.tangents)
         _, t_out = tape.jvp(args, reference.tangents)
         assert_close(t_out, reference.jvp, spec.rtol, spec.atol, f"{what} jvp")
+        tape.vjp(*other)[1](reference.cot)
+        for i, c in enumerate(tape.vjp(*args)[1](reference.cot)):
+            assert_close(c, reference.vjp[i], spec.rtol, spec.atol, f"{what} vjp of argument {i}")
 
 
 def check_finite_differences(spec, args, rng, eps=1e-6):
