@@ -96,7 +96,8 @@ SUITES: dict[str, dict] = {
         "repeats": 1,
         "min_time": 0.0005,
         "memory": False,
-        "methods": ["admodes_fwd_chunk1", "admodes_fwd_vec", "admodes_rev_chunk1", "admodes_rev_vec", "admodes_auto", "jax_jacrev_eager"],
+        "methods": ["admodes_fwd_chunk1", "admodes_fwd_vec", "admodes_rev_chunk1", "admodes_rev_vec", "admodes_auto",
+                    "admodes_replay_fwd", "admodes_replay_rev", "jax_jacrev_eager"],
         "sweeps": [
             {"family": "mlp", "n": [2, 3], "m": [2, 3], "size": 4},
             {"family": "worked"},

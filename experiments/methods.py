@@ -2,7 +2,8 @@
 
 A method turns a ``Problem`` into a ``Prepared``: ``call()`` computes the full m x n
 Jacobian once (blocking until it is ready), ``to_numpy`` converts a result. Preparing
-a jitted JAX method compiles it; that time goes into ``compile_s``, not the timings.
+a jitted JAX method compiles it, and preparing an admodes replay records the tape and
+stages its sweep; that time goes into ``compile_s``, not the timings.
 
 Optional peers (HIPS autograd, torch.func) are detected lazily: ``available()``
 returns ``(False, note)`` when the library is missing, and the runner skips the
@@ -133,6 +134,31 @@ register(Method(
     "admodes mode='auto' (forward if n <= m else reverse), chunk=None",
     _admodes("auto", None), counts_ops=True,
 ))
+
+
+
+
+def _admodes_replay(mode):
+    def prepare(method, problem):
+        import admodes as ad
+
+        fun, x = problem.fun("numpy"), problem.x("numpy")
+        t0 = time.perf_counter()
+        tape = ad.record(fun, x)
+        tape.jacobian(x, mode=mode)  # the sweep is staged into a program here: replay's "compile"
+        compile_s = time.perf_counter() - t0
+        return Prepared(call=lambda: tape.jacobian(x, mode=mode), compile_s=compile_s)
+
+    return prepare
+
+
+for _mode, _short in (("forward", "fwd"), ("reverse", "rev")):
+    register(Method(
+        f"admodes_replay_{_short}", "admodes", _mode, "all", True,
+        f"admodes {_mode} mode over a recorded tape (ad.record), staged once into a NumPy program; "
+        "record and staging time in compile_s",
+        _admodes_replay(_mode),
+    ))
 
 
 # ----------------------------------------------------------------------------- JAX

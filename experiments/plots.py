@@ -39,6 +39,8 @@ METHOD_STYLE = {
     "admodes_rev_chunk1": dict(color="#d62728", marker="o", ls="-"),
     "admodes_rev_vec": dict(color="#d62728", marker="s", ls="--"),
     "admodes_auto": dict(color="#2ca02c", marker="D", ls="-"),
+    "admodes_replay_fwd": dict(color="#1f77b4", marker="*", ls="-."),
+    "admodes_replay_rev": dict(color="#d62728", marker="*", ls="-."),
     "jax_jacfwd_jit": dict(color="#17becf", marker="^", ls="-."),
     "jax_jacrev_jit": dict(color="#ff7f0e", marker="^", ls="-."),
     "jax_jacfwd_eager": dict(color="#17becf", marker="v", ls=":"),

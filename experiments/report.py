@@ -298,6 +298,8 @@ METHOD_LABELS = {
     "admodes_fwd_vec": "admodes forward, vectorised",
     "admodes_rev_vec": "admodes reverse, vectorised",
     "admodes_auto": "admodes auto",
+    "admodes_replay_fwd": "admodes forward, replayed tape",
+    "admodes_replay_rev": "admodes reverse, replayed tape",
     "jax_jacfwd_jit": "JAX jacfwd, jit",
     "jax_jacrev_jit": "JAX jacrev, jit",
     "jax_jacfwd_eager": "JAX jacfwd, eager",
