@@ -284,7 +284,8 @@ def _generate(inputs, instructions, outputs):
         key = (id(fn), label)
         if key not in names:
             base = re.sub(r"\W", "_", label.replace("opaque ", "rule_")) or "op"
-            if keyword.iskeyword(base) or base[0].isdigit():
+            # never a keyword, nor a name the generated code uses for values (v3, c0)
+            if keyword.iskeyword(base) or base[0].isdigit() or re.fullmatch(r"[vc]\d+|program", base):
                 base = "op_" + base
             name, k = base, 1
             while name in namespace:

@@ -167,3 +167,19 @@ def test_vjp_program_is_cut_where_the_cotangent_arrives():
     np.testing.assert_allclose(out, expected_out, rtol=1e-14)
     for _ in range(2):  # the residuals serve every call
         np.testing.assert_allclose(vjp_fun(c)[0], jax_vjp(c)[0], rtol=1e-13)
+
+
+def test_primitives_named_like_program_values_keep_their_own_names():
+    from admodes.ops.elementwise import cos, mul
+
+    v1 = Primitive("v1", np.sin, register=False)  # the generated code names values v1 and constants c0
+    v1.defjvp(lambda t, nb, out, x: mul(t, cos(x)))
+    c0 = Primitive("c0", lambda x: x * 3.0, register=False)
+    c0.defjvp(lambda t, nb, out, x: mul(t, 3.0))
+    tape = ad.record(lambda x: c0(v1(x)) * x, np.zeros(3))
+    x = RNG.standard_normal(3)
+    tape.jacobian(np.zeros(3), mode="forward")
+    expected = jax.jacfwd(lambda x: 3.0 * jnp.sin(x) * x)(x)
+    np.testing.assert_allclose(tape.jacobian(x, mode="forward"), expected, rtol=1e-13)
+    source = tape.program("jacobian", mode="forward").source
+    assert "op_v1(" in source and "op_c0(" in source
