@@ -185,9 +185,15 @@ def _forward_sweep(fun, inputs: _Inputs, tangents, nb, has_aux=False, name="jvp"
     trace = ForwardTrace(nb)
     duals = [Dual(trace, x, t) for x, t in zip(inputs.leaves, tangents)]
     try:
-        out, aux = _split_aux(inputs.call(fun, duals), has_aux, name)
+        out = inputs.call(fun, duals)
     finally:
         trace.finished = True
+    return _forward_outputs(out, trace, tangents, nb, has_aux, name)
+
+
+def _forward_outputs(out, trace, tangents, nb, has_aux, name):
+    """What ``_forward_sweep`` returns, read off the output of the function it ran."""
+    out, aux = _split_aux(out, has_aux, name)
     leaves, treedef = tree_flatten(out)
     primals, out_tangents = [], []
     for leaf in leaves:
@@ -206,14 +212,26 @@ class _Recording:
     """One forward pass on the tape of a fresh ReverseTrace, ready for backward sweeps."""
 
     def __init__(self, fun, inputs: _Inputs, has_aux=False, name="vjp"):
-        self.trace = ReverseTrace()
-        self.inputs = inputs
-        nodes = [self.trace.new_input(x) for x in inputs.leaves]
-        self.input_indices = [n.index for n in nodes]
+        trace = ReverseTrace()
+        nodes = [trace.new_input(x) for x in inputs.leaves]
         try:
-            out, aux = _split_aux(inputs.call(fun, nodes), has_aux, name)
+            out = inputs.call(fun, nodes)
         finally:
-            self.trace.finished = True
+            trace.finished = True
+        self._read(trace, inputs, nodes, out, has_aux, name)
+
+    @classmethod
+    def of(cls, trace, inputs: _Inputs, nodes, out, has_aux=False, name="vjp"):
+        """The recording of a function already run on ``nodes`` (the inputs on ``trace``) that returned ``out``."""
+        recording = cls.__new__(cls)
+        recording._read(trace, inputs, nodes, out, has_aux, name)
+        return recording
+
+    def _read(self, trace, inputs, nodes, out, has_aux, name):
+        self.trace = trace
+        self.inputs = inputs
+        self.input_indices = [n.index for n in nodes]
+        out, aux = _split_aux(out, has_aux, name)
         self.leaves, self.treedef = tree_flatten(out)
         self.primals = []
         for leaf in self.leaves:
@@ -456,9 +474,7 @@ def _forward_jacobian(fun, inputs: _Inputs, chunk, has_aux=False, name="jacfwd")
     if chunk is None:  # the default, all directions in one sweep: no blocks to collect and stack
         basis = _basis(0, inputs.size, inputs.sizes, inputs.leaves)
         out, tangents, treedef, aux = _forward_sweep(fun, inputs, basis, 1, has_aux, name)
-        jac = [[_in_dtype(block, x) for block, x in zip(_split_rows(t, inputs.sizes), inputs.leaves)]
-               for t in tangents]
-        return out, jac, aux, treedef
+        return out, _forward_blocks(tangents, inputs), aux, treedef
     per_out = None
     for start, stop in _ranges(inputs.size, chunk):
         basis = _basis(start, stop, inputs.sizes, inputs.leaves)
@@ -474,6 +490,12 @@ def _forward_jacobian(fun, inputs: _Inputs, chunk, has_aux=False, name="jacfwd")
     jac = [[_in_dtype(block, x) for block, x in zip(_split_rows(_concat(blocks), inputs.sizes), inputs.leaves)]
            for blocks in per_out]  # (n_j,) + out_i.shape
     return out, jac, aux, treedef
+
+
+def _forward_blocks(tangents, inputs: _Inputs):
+    """jac[i][j] from the output tangents of one sweep along all n directions."""
+    return [[_in_dtype(block, x) for block, x in zip(_split_rows(t, inputs.sizes), inputs.leaves)]
+            for t in tangents]
 
 
 def _split_rows(full, sizes):
@@ -530,25 +552,24 @@ def _assemble(jac, out_primals, out_treedef, inputs: _Inputs, layout):
         out_shape = shape_of(p)
         row = []
         for j, leaf in enumerate(inputs.leaves):
-            in_shape = shape_of(leaf)
-            block = jac[i][j]
-            # the blocks' own methods (arrays and tracers have them): np.reshape and
-            # np.transpose would add a dispatch layer to every call
-            if layout == "in-first":  # (n_j,) + out_shape
-                nin = len(in_shape)
-                nout = len(out_shape)
-                if nin == 1 and nout == 1:  # vector in, vector out: (n, m) -> (m, n)
-                    block = block.T
-                else:
-                    block = block.reshape(in_shape + out_shape)
-                    block = block.transpose(tuple(range(nin, nin + nout)) + tuple(range(nin)))
-            else:  # (m_i,) + in_shape
-                target = out_shape + in_shape
-                if shape_of(block) != target:
-                    block = block.reshape(target)
-            row.append(block)
+            row.append(_shape_block(jac[i][j], out_shape, shape_of(leaf), layout))
         rows.append(inputs.unflatten(row))
     return tree_unflatten(out_treedef, rows)
+
+
+def _shape_block(block, out_shape, in_shape, layout):
+    """One Jacobian block, (n,) + out_shape ("in-first") or (m,) + in_shape, as out_shape + in_shape."""
+    # the block's own methods (arrays and tracers have them): np.reshape and np.transpose
+    # would add a dispatch layer to every call
+    if layout == "in-first":
+        nin = len(in_shape)
+        nout = len(out_shape)
+        if nin == 1 and nout == 1:  # vector in, vector out: (n, m) -> (m, n)
+            return block.T
+        block = block.reshape(in_shape + out_shape)
+        return block.transpose(tuple(range(nin, nin + nout)) + tuple(range(nin)))
+    target = out_shape + in_shape
+    return block if shape_of(block) == target else block.reshape(target)
 
 
 @dataclass(frozen=True)
@@ -615,9 +636,16 @@ def jacobian(fun: Callable, argnums=0, *, mode: str = "auto", chunk: int | None 
     _check_mode(mode, MODES + ("auto",), "jacobian")
     _check_chunk(chunk, "jacobian")
     decisions: dict = {}
+    one_sweep = type(argnums) is int and argnums == 0 and chunk is None and not has_aux
 
     @wraps(fun)
     def jacobian_fun(*args, **kwargs):
+        if one_sweep and len(args) == 1 and not kwargs:
+            x = args[0]
+            if type(x) is np.ndarray and x.dtype.kind == "f":  # f(x) on one float array
+                chosen = decisions.get(((x.shape, x.dtype),)) if mode == "auto" else mode  # _auto_key's key
+                if chosen is not None:
+                    return _array_jacobian(fun, x, chosen)
         f = (lambda *a: fun(*a, **kwargs)) if kwargs else fun
         inputs = _Inputs(args, argnums, "jacobian")
         chosen = mode
@@ -644,6 +672,48 @@ def jacobian(fun: Callable, argnums=0, *, mode: str = "auto", chunk: int | None 
         return (result, aux) if has_aux else result
 
     return jacobian_fun
+
+
+def _array_jacobian(fun, x, mode):
+    """``jacobian(fun)(x)`` for one float ndarray ``x``, all directions in one sweep.
+
+    The common call, made cheap: the general path's pytree, argnums and chunk bookkeeping
+    costs as much as the sweep of a small function. When ``fun`` returns one traced array,
+    its tangent (forward) or its adjoint (reverse) is the Jacobian; any other output goes
+    through the general path's tail (``fun`` runs once either way).
+    """
+    n = x.size
+    if mode == "forward":
+        trace = ForwardTrace(1)
+        seed = _identity(n, x.dtype).reshape((n,) + x.shape)
+        try:
+            out = fun(Dual(trace, x, seed))
+        finally:
+            trace.finished = True
+        if type(out) is Dual and out._trace is trace:
+            return _shape_block(_in_dtype(_array(out.tangent), x), shape_of(out.primal), x.shape, "in-first")
+        inputs = _Inputs((x,), 0, "jacobian")
+        primals, tangents, treedef, _ = _forward_outputs(out, trace, [seed], 1, False, "jacobian")
+        return _assemble(_forward_blocks(tangents, inputs), primals, treedef, inputs, "in-first")
+    trace = ReverseTrace()
+    node = trace.new_input(x)
+    try:
+        out = fun(node)
+    finally:
+        trace.finished = True
+    if type(out) is Node and out._trace is trace and _dtype(out.primal).kind == "f":
+        if core._counter is not None:  # as _Recording does
+            cost.note_tape(trace.tape)
+        out_shape = shape_of(out.primal)
+        m = math.prod(out_shape)
+        seed = _identity(m, _dtype(out.primal)).reshape((m,) + out_shape)
+        (adjoint,) = trace.backward([(out.index, seed)], [node.index], 1)
+        block = _zeros((m,), x) if adjoint is None else _in_dtype(_array(adjoint), x)
+        return _shape_block(block, out_shape, x.shape, "out-first")
+    inputs = _Inputs((x,), 0, "jacobian")
+    recording = _Recording.of(trace, inputs, [node], out, False, "jacobian")
+    primals, jac, _, treedef = _reverse_jacobian(fun, inputs, None, recording)
+    return _assemble(jac, primals, treedef, inputs, "out-first")
 
 
 def _auto_key(args, kwargs):

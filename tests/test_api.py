@@ -26,6 +26,32 @@ def test_jacobian_matches_jax_in_every_mode_and_chunk(mode, chunk):
     np.testing.assert_allclose(got, jax.jacrev(net(jnp))(X), rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("mode", ["forward", "reverse", "auto"])
+@pytest.mark.parametrize("case", ["vector", "scalar", "matrix", "tuple", "constant", "float32 out", "2-d in"])
+def test_one_array_calls_match_the_general_path(mode, case):
+    # jacobian(f)(x) on one float array has a fast path (from the second call on in auto
+    # mode); has_aux=True takes the general one. Both must give the same arrays.
+    f = {
+        "vector": net(np),
+        "scalar": lambda x: np.sum(np.tanh(x) ** 2),
+        "matrix": lambda x: np.sin(x)[:, None] * np.ones((1, 2)),
+        "tuple": lambda x: (np.tanh(W1 @ x), np.sum(x)),
+        "constant": lambda x: np.ones(4),
+        "float32 out": lambda x: np.tanh(W1 @ x).astype(np.float32),
+        "2-d in": lambda x: np.sin(x) @ W1,
+    }[case]
+    x = RNG.standard_normal((2, 5)) if case == "2-d in" else X
+    jac = ad.jacobian(f, mode=mode)
+    first, second = jac(x), jac(x)
+    general = ad.jacobian(lambda x: (f(x), None), mode=mode, has_aux=True)(x)[0]
+    leaves, treedef = ad.tree_flatten(second)
+    assert treedef == ad.tree_flatten(general)[1] == ad.tree_flatten(first)[1]
+    for got, again, want in zip(leaves, ad.tree_flatten(first)[0], ad.tree_flatten(general)[0]):
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(again, want)
+
+
 def test_jacobian_shape_is_out_shape_plus_in_shape():
     f = lambda x: np.sin(x)[:, None, :] * np.ones((3, 1))  # (2, 4) -> (2, 3, 4)
     x = RNG.standard_normal((2, 4))
