@@ -685,7 +685,9 @@ def _array_jacobian(fun, x, mode):
     n = x.size
     if mode == "forward":
         trace = ForwardTrace(1)
-        seed = _identity(n, x.dtype).reshape((n,) + x.shape)
+        seed = _identity(n, x.dtype)
+        if x.ndim != 1:
+            seed = seed.reshape((n,) + x.shape)
         try:
             out = fun(Dual(trace, x, seed))
         finally:

@@ -154,7 +154,7 @@ class Trace:
     __slots__ = ("level", "finished")
 
     def __init__(self):
-        self.level = new_level()
+        self.level = next(_level_counter)  # new_level(), without the call: a trace per sweep
         self.finished = False
 
     def leaked(self):

@@ -34,6 +34,8 @@ class ForwardTrace(Trace):
     def process(self, prim, args, params):
         if self.finished:
             raise self.leaked()
+        if len(args) == 1 and type(args[0]) is Dual and args[0]._trace is self and prim.jvp is None:
+            return self._process_unary(prim, args[0], params)
         primals = []
         tangents = []
         nested = False  # does an argument belong to an enclosing (lower-level) trace?
@@ -74,6 +76,24 @@ class ForwardTrace(Trace):
         if t_out is None:
             return out
         return Dual(self, out, t_out)
+
+    def _process_unary(self, prim, x, params):
+        """``process`` for one argument, a dual of this trace (tanh(x), x.T, sum(x)): the
+        commonest case, without the argument lists and the choice of rules."""
+        primal = x.primal
+        if isinstance(primal, Tracer):
+            out = bind(prim, (primal,), params)
+        else:
+            out = prim.impl(primal, **params)
+            if core._counter is not None:
+                core._counter.record(prim, out, (primal,), params)
+        if x.tangent is None:
+            return out
+        rule = prim.jvps[0] if prim.jvps is not None else None
+        if rule is None:
+            raise prim.missing_rule("JVP")
+        t_out = rule(x.tangent, self.nb, out, primal, **params)
+        return out if t_out is None else Dual(self, out, t_out)
 
     def lift(self, primal, tangent):
         return Dual(self, primal, tangent)

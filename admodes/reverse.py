@@ -111,18 +111,23 @@ class ReverseTrace(Trace):
     def process(self, prim, args, params):
         if self.finished:
             raise self.leaked()
-        primals = []
-        parents = []
-        nested = False  # does an argument belong to an enclosing (lower-level) trace?
-        for a in args:
-            if type(a) is Node and a._trace is self:
-                parents.append(a.index)
-                a = a.primal
-            else:
-                parents.append(-1)
-            if not nested and isinstance(a, Tracer):
-                nested = True
-            primals.append(a)
+        if len(args) == 1 and type(args[0]) is Node and args[0]._trace is self:  # unary: no loop
+            primals = [args[0].primal]
+            parents = [args[0].index]
+            nested = isinstance(primals[0], Tracer)
+        else:
+            primals = []
+            parents = []
+            nested = False  # does an argument belong to an enclosing (lower-level) trace?
+            for a in args:
+                if type(a) is Node and a._trace is self:
+                    parents.append(a.index)
+                    a = a.primal
+                else:
+                    parents.append(-1)
+                if not nested and isinstance(a, Tracer):
+                    nested = True
+                primals.append(a)
         if nested:
             out = bind(prim, primals, params)
         else:
