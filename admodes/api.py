@@ -20,7 +20,7 @@ import numpy as np
 from . import core, cost
 from .core import AdmodesError, Tracer, concrete, shape_of
 from .forward import Dual, ForwardTrace
-from .reverse import Node, ReverseTrace
+from .reverse import Node, ReverseTrace, backward_sweep
 from .tree import tree_flatten, tree_unflatten
 
 __all__ = [
@@ -703,13 +703,15 @@ def _array_jacobian(fun, x, mode):
         out = fun(node)
     finally:
         trace.finished = True
-    if type(out) is Node and out._trace is trace and _dtype(out.primal).kind == "f":
+    if type(out) is Node and out._trace is trace and (out_dtype := _dtype(out.primal)).kind == "f":
         if core._counter is not None:  # as _Recording does
             cost.note_tape(trace.tape)
         out_shape = shape_of(out.primal)
         m = math.prod(out_shape)
-        seed = _identity(m, _dtype(out.primal)).reshape((m,) + out_shape)
-        (adjoint,) = trace.backward([(out.index, seed)], [node.index], 1)
+        seed = _identity(m, out_dtype)
+        if len(out_shape) != 1:
+            seed = seed.reshape((m,) + out_shape)
+        (adjoint,) = backward_sweep(trace.tape.entries, [(out.index, seed)], [node.index], 1)
         block = _zeros((m,), x) if adjoint is None else _in_dtype(_array(adjoint), x)
         return _shape_block(block, out_shape, x.shape, "out-first")
     inputs = _Inputs((x,), 0, "jacobian")

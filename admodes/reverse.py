@@ -85,6 +85,8 @@ _PYTHON_SCALARS = {t: ShapeDtype((), np.result_type(t(0))) for t in (bool, int, 
 
 
 def _keep(value):
+    if type(value) is np.ndarray:  # the common case first
+        return ShapeDtype(value.shape, value.dtype)
     scalar = _PYTHON_SCALARS.get(type(value))  # a Python number: no attribute lookups to fail
     if scalar is not None:
         return scalar
