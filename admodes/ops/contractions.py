@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import core
 from ..core import Primitive, shape_of
 from .elementwise import mul
 from .shape import align, reshape, transpose, unbroadcast
@@ -22,6 +23,10 @@ __all__ = ["matmul", "matvec", "vecmat", "vecvec", "matrix_transpose"]
 
 def matrix_transpose(x):
     """Swap the last two axes."""
+    if type(x) is np.ndarray and x.ndim == 2 and core._counter is None:
+        # a constant matrix (the W of W @ x in a rule): NumPy's view, without the primitive's
+        # call; the op counter, when on, still sees the primitive
+        return x.T
     ndim = len(shape_of(x))
     axes = (1, 0) if ndim == 2 else tuple(range(ndim - 2)) + (ndim - 1, ndim - 2)
     return transpose(x, axes=axes)
