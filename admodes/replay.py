@@ -361,7 +361,7 @@ class RecordedTape:
         blocks = []
         if mode == "forward":
             if self._in_basis is None:  # the seeds never change: make them once
-                self._in_basis = _identity_blocks(self.in_sizes, self.in_shapes, self.in_dtypes)
+                self._in_basis = _seeds(self.in_sizes, self.in_shapes, self.in_dtypes)
             _, tangents = self._tangents(leaves, self._in_basis, 1, trace)
             for k, (index, _) in enumerate(self.outputs):
                 out_shape = self.out_shapes[k]
@@ -378,7 +378,7 @@ class RecordedTape:
         values = self._forward(leaves, trace)
         out_sizes = [math.prod(s) for s in self.out_shapes]
         if self._out_basis is None:
-            self._out_basis = _identity_blocks(out_sizes, self.out_shapes, self.out_dtypes)
+            self._out_basis = _seeds(out_sizes, self.out_shapes, self.out_dtypes)
         adjoints = self._pullback(values, self._out_basis, 1, trace)
         fulls = [np.zeros((self.m,) + s, d) if a is None else _cast(a, d) for a, s, d in zip(adjoints, self.in_shapes, self.in_dtypes)]
         offset = 0
@@ -566,13 +566,8 @@ def _matching(tree, treedef, shapes, dtypes, what):
     return out
 
 
-def _identity_blocks(sizes, shapes, dtypes):
-    """The n x n identity cut into one block per leaf, each shaped (n,) + leaf.shape."""
-    n = sum(sizes)
-    blocks, offset = [], 0
-    for size, shape, dtype in zip(sizes, shapes, dtypes):
-        block = np.zeros((n, size), dtype=dtype)
-        block[np.arange(offset, offset + size), np.arange(size)] = 1
-        blocks.append(block.reshape((n,) + tuple(shape)))
-        offset += size
-    return blocks
+def _seeds(sizes, shapes, dtypes):
+    """The identity seeds of all directions, one block per leaf, as the eager Jacobian makes them."""
+    from .api import _basis
+
+    return _basis(0, sum(sizes), sizes, [np.empty(shape, dtype) for shape, dtype in zip(shapes, dtypes)])
