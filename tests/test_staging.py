@@ -12,6 +12,7 @@ import pytest
 
 import admodes as ad
 from admodes.core import Primitive, concrete
+from admodes.tree import tree_flatten
 
 jax.config.update("jax_enable_x64", True)
 
@@ -183,3 +184,30 @@ def test_primitives_named_like_program_values_keep_their_own_names():
     np.testing.assert_allclose(tape.jacobian(x, mode="forward"), expected, rtol=1e-13)
     source = tape.program("jacobian", mode="forward").source
     assert "op_v1(" in source and "op_c0(" in source
+
+
+def test_a_recorded_gradient_replays_its_jacobian_as_the_hessian():
+    h = lambda x: np.sum(np.sin(x) * x ** 2)
+    tape = ad.record(ad.grad(h), RNG.standard_normal(4))
+    x = RNG.standard_normal(4)
+    expected = jax.hessian(lambda x: jnp.sum(jnp.sin(x) * x ** 2))(x)
+    for mode in ("forward", "reverse"):
+        tape.jacobian(np.zeros(4), mode=mode)  # staged elsewhere
+        np.testing.assert_allclose(tape.jacobian(x, mode=mode), expected, rtol=1e-12)
+
+
+def test_pytrees_and_float32_through_staged_programs():
+    f = lambda d: {"s": np.sum(d["a"] * d["b"][0]), "v": np.sin(d["a"]) * d["b"][1]}
+    point = lambda: {"a": RNG.standard_normal(3).astype(np.float32),
+                     "b": (RNG.standard_normal(3).astype(np.float32), np.float32(RNG.standard_normal()))}
+    tape = ad.record(f, point())
+    x = point()
+    staged = tape.jacobian(x, mode="reverse"), tape.jacobian(x, mode="forward"), tape(x)
+    tape.compile = False
+    interpreted = tape.jacobian(x, mode="reverse"), tape.jacobian(x, mode="forward"), tape(x)
+    a, da = tree_flatten(staged)
+    b, db = tree_flatten(interpreted)
+    assert da == db and len(a) == 3 * 2 + 3 * 2 + 2
+    for u, v in zip(a, b):
+        assert np.asarray(u).dtype == np.float32 and np.asarray(u).shape == np.asarray(v).shape
+        np.testing.assert_allclose(u, v, rtol=1e-6)
