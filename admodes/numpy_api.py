@@ -117,6 +117,12 @@ def _concrete_args(args):
 
 def array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if method == "__call__":
+        if ufunc is np.matmul and len(inputs) == 2 and not kwargs:
+            a = inputs[0]
+            if type(a) is np.ndarray and a.ndim == 2 and inputs[1] is self and len(self.shape) == 1:
+                # W @ x, the commonest product: x is the only tracer, so its trace is the top
+                return self._trace.process(contractions.matvec, inputs, _NO_PARAMS)
+            return matmul(*inputs)
         prim = UFUNC_HANDLERS.get(ufunc)
         if prim is not None:
             if kwargs:

@@ -113,27 +113,30 @@ class ReverseTrace(Trace):
     def process(self, prim, args, params):
         if self.finished:
             raise self.leaked()
-        if len(args) == 1 and type(args[0]) is Node and args[0]._trace is self:  # unary: no loop
+        nargs = len(args)
+        if nargs == 2:
+            x, y = args
+            # a binary op with one constant (W @ x, x * 2.0): the hot path, without the loop
+            if type(y) is Node and y._trace is self and type(y.primal) is np.ndarray and not isinstance(x, Tracer):
+                primals = [x, y.primal]
+                parents = [-1, y.index]
+                nested = False
+            elif type(x) is Node and x._trace is self and type(x.primal) is np.ndarray and not isinstance(y, Tracer):
+                primals = [x.primal, y]
+                parents = [x.index, -1]
+                nested = False
+            else:
+                primals, parents, nested = self._unwrap(args)
+        elif nargs == 1 and type(args[0]) is Node and args[0]._trace is self:  # unary: no loop
             primals = [args[0].primal]
             parents = [args[0].index]
             nested = isinstance(primals[0], Tracer)
         else:
-            primals = []
-            parents = []
-            nested = False  # does an argument belong to an enclosing (lower-level) trace?
-            for a in args:
-                if type(a) is Node and a._trace is self:
-                    parents.append(a.index)
-                    a = a.primal
-                else:
-                    parents.append(-1)
-                if not nested and isinstance(a, Tracer):
-                    nested = True
-                primals.append(a)
+            primals, parents, nested = self._unwrap(args)
         if nested:
             out = bind(prim, primals, params)
         else:
-            out = prim.impl(*primals, **params)
+            out = prim.impl(*primals, **params) if params else prim.impl(*primals)
             if core._counter is not None:
                 core._counter.record(prim, out, primals, params)
         if prim.vjps is None and prim.vjp is None:
@@ -141,21 +144,37 @@ class ReverseTrace(Trace):
         entries = self.tape.entries
         saves = prim.saves
         if saves == "args_only":
-            kept_args, kept_out = primals, None
+            entries.append((prim, params, parents, primals, None))
         elif saves == "out_only":
-            kept_args, kept_out = [None] * len(primals), out
+            entries.append((prim, params, parents, [None] * nargs, out))
         elif saves == "both":
-            kept_args, kept_out = primals, out
+            entries.append((prim, params, parents, primals, out))
         elif saves == "args":
-            kept_args, kept_out = primals, _keep(out)
+            entries.append((prim, params, parents, primals, _keep(out)))
         else:
             # A traced argument is the output of an earlier entry, which usually keeps it
             # (whole or as a ShapeDtype): point at that instead of making a new object.
             kept_args = [_kept_output(entries, p, a) if p >= 0 else (a if saves == "out" else _keep(a))
                          for a, p in zip(primals, parents)]
-            kept_out = out if saves == "out" else _keep(out)
-        entries.append((prim, params, parents, kept_args, kept_out))
+            entries.append((prim, params, parents, kept_args, out if saves == "out" else _keep(out)))
         return Node(self, out, len(entries) - 1)
+
+    def _unwrap(self, args):
+        """The primal values of ``args``, their tape indices (-1: a constant), and whether
+        one of them belongs to an enclosing (lower-level) trace."""
+        primals = []
+        parents = []
+        nested = False
+        for a in args:
+            if type(a) is Node and a._trace is self:
+                parents.append(a.index)
+                a = a.primal
+            else:
+                parents.append(-1)
+            if not nested and isinstance(a, Tracer):
+                nested = True
+            primals.append(a)
+        return primals, parents, nested
 
     def backward(self, seeds, inputs, nb):
         """Sweep this trace's tape backwards (see ``backward_sweep``)."""
