@@ -83,10 +83,17 @@ matvec.defjvp(
     lambda t, nb, out, a, v: matvec(t, v) if nb == 0 else _stacked_matvec(t, v),
     lambda t, nb, out, a, v: matvec(a, t) if nb == 0 else matmul(t, transpose(a, axes=_SWAP)),
 )
-matvec.defvjp(
-    lambda g, nb, out, a, v: _outer_rows(g, nb, v),
-    lambda g, nb, out, a, v: vecmat(g, a) if nb == 0 else matmul(g, a),
-)
+
+
+def _matvec_vjp_vector(g, nb, out, a, v):
+    if type(g) is np.ndarray and type(a) is np.ndarray and core._counter is None:
+        # plain arrays (g has one or two axes, a two): what vecmat or matmul computes (both
+        # run ndarray.dot here), without the primitive's call
+        return g.dot(a)
+    return vecmat(g, a) if nb == 0 else matmul(g, a)
+
+
+matvec.defvjp(lambda g, nb, out, a, v: _outer_rows(g, nb, v), _matvec_vjp_vector)
 
 vecmat = Primitive("vecmat", _matmul_impl, flops=_matmul_flops, saves="args_only")
 vecmat.defjvp(
