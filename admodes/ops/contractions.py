@@ -79,10 +79,17 @@ def _outer_columns(u, g, nb):
 matvec = Primitive("matvec", _matmul_impl, flops=_matmul_flops, saves="args_only")
 _SWAP = (1, 0)  # the axes of a matrix's transpose (matvec's matrix always has two)
 
-matvec.defjvp(
-    lambda t, nb, out, a, v: matvec(t, v) if nb == 0 else _stacked_matvec(t, v),
-    lambda t, nb, out, a, v: matvec(a, t) if nb == 0 else matmul(t, transpose(a, axes=_SWAP)),
-)
+
+
+def _matvec_jvp_vector(t, nb, out, a, v):
+    if type(t) is np.ndarray and type(a) is np.ndarray and core._counter is None:
+        # plain arrays: what matvec(a, t) or matmul(t, a^T) computes (ndarray.dot, on the
+        # transpose's view), without the primitives' calls
+        return a.dot(t) if nb == 0 else t.dot(a.T)
+    return matvec(a, t) if nb == 0 else matmul(t, transpose(a, axes=_SWAP))
+
+
+matvec.defjvp(lambda t, nb, out, a, v: matvec(t, v) if nb == 0 else _stacked_matvec(t, v), _matvec_jvp_vector)
 
 
 def _matvec_vjp_vector(g, nb, out, a, v):
