@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from . import core
-from .core import IndexedTracer, Trace, Tracer, bind, concrete
+from .core import IndexedTracer, Trace, Tracer, _level_counter, bind, concrete
 from .ops.elementwise import add as _add
 
 __all__ = ["Node", "Tape", "ReverseTrace", "ShapeDtype", "backward_sweep"]
@@ -102,7 +102,8 @@ class ReverseTrace(Trace):
     __slots__ = ("tape",)
 
     def __init__(self):
-        super().__init__()
+        self.level = next(_level_counter)  # Trace.__init__, inline: a trace per jacobian call
+        self.finished = False
         self.tape = Tape()
 
     def new_input(self, value):
@@ -189,10 +190,14 @@ def backward_sweep(entries, seeds, inputs, nb):
     """
     adjoint = [None] * len(entries)
     keep = set(inputs)
-    start = -1
-    for index, cotangent in seeds:
-        adjoint[index] = cotangent if adjoint[index] is None else _add(adjoint[index], cotangent)
-        start = max(start, index)
+    if len(seeds) == 1:  # one output (a jacobian's, all directions in one seed)
+        start, cotangent = seeds[0]
+        adjoint[start] = cotangent
+    else:
+        start = -1
+        for index, cotangent in seeds:
+            adjoint[index] = cotangent if adjoint[index] is None else _add(adjoint[index], cotangent)
+            start = max(start, index)
     for i in range(start, -1, -1):
         g = adjoint[i]
         if g is None:
