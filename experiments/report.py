@@ -706,6 +706,68 @@ for _name, _args, _doc in (
     GENERATORS[_name] = Generator(_name, "inline", _extreme_inline(_name, *_args), _doc)
 
 
+# --- replay: what the interpreter costs
+
+
+def _replay_ratios(ctx):
+    """Per cell: eager admodes (auto) and the replayed tape (its faster mode), each over the faster jitted JAX."""
+    def build():
+        import numpy as np
+        import pandas as pd
+
+        t = ctx.times()
+        need = ["admodes_auto", "admodes_replay_fwd", "admodes_replay_rev", "jax_jacfwd_jit", "jax_jacrev_jit"]
+        if t.empty or any(c not in t for c in need):
+            return pd.DataFrame()
+        jit = np.fmin(t["jax_jacfwd_jit"], t["jax_jacrev_jit"])
+        replay = np.fmin(t["admodes_replay_fwd"], t["admodes_replay_rev"])
+        out = pd.DataFrame({"eager": t["admodes_auto"] / jit, "replay": replay / jit,
+                            "replay_over_eager": replay / t["admodes_auto"]}).dropna()
+        return out
+
+    return ctx.cached("replay_ratios", build)
+
+
+@generator("replay")
+def _replay(ctx: Context) -> str:
+    """Eager admodes and the replayed tape against jitted JAX, per family."""
+    r = _replay_ratios(ctx)
+    if r.empty:
+        return _note(ctx, "replay", "no cell with admodes auto, both replay methods and both jitted JAX methods")
+    rows = []
+    for family in dict.fromkeys(r.index.get_level_values(0)):
+        f = r.loc[family]
+        rows.append([family, len(f), num(f["eager"].median()), span(f["eager"]), num(f["replay"].median()),
+                     span(f["replay"]), num(f["replay_over_eager"].median())])
+    return md_table(["family", "cells", "eager / JAX jit", "(range)", "replayed / JAX jit", "(range)", "replayed / eager"],
+                    rows, "lrrrrrr",
+                    caption="Time of one full Jacobian over that of the faster jitted JAX transform (compile time "
+                            "excluded), median and range over each family's cells. Eager is `jacobian(mode=\"auto\")`, "
+                            "tracing the function at every call; replayed is the faster mode over a tape recorded once "
+                            "and staged into straight-line NumPy code (`ad.record`).")
+
+
+def _replay_span(name, column):
+    """The range of one ratio of ``_replay_ratios`` over the grid family's cells."""
+
+    def fn(ctx):
+        r = _replay_ratios(ctx)
+        family = ctx.grid_family
+        if r.empty or family not in r.index.get_level_values(0):
+            ctx.warn(name, "no admodes replay, admodes auto and jitted JAX times on the grid family")
+            return NA
+        return span(r.loc[family][column])
+
+    return fn
+
+
+for _name, _column, _doc in (
+    ("replay_mlp", "replay", "Replayed tape / jitted JAX over the two-layer network's cells (range)."),
+    ("eager_mlp", "eager", "Eager admodes (auto) / jitted JAX over the two-layer network's cells (range)."),
+):
+    GENERATORS[_name] = Generator(_name, "inline", _replay_span(_name, _column), _doc)
+
+
 # --- counts, correctness, memory
 
 
