@@ -149,10 +149,7 @@ def target_jacobian(rounds, points):
     import jax
     import jax.numpy as jnp
 
-    jax.config.update("jax_enable_x64", True)
-    # synchronous dispatch, as the experiments use: no worker-thread hand-offs (and spinning
-    # threads competing with the other methods on a 2-core machine) in microsecond timings
-    jax.config.update("jax_cpu_enable_async_dispatch", False)
+    configure_jax()  # (main did it already, before any JAX call; a no-op then)
     autograd = optional("autograd")
     torch = optional("torch")
     if torch is not None:
@@ -249,6 +246,20 @@ def print_table(title, table):
             print(f"  {k:<40} {v}")
 
 
+def configure_jax():
+    """64-bit JAX with synchronous CPU dispatch, JAX's fastest for these timings, for every
+    target. It must be set before JAX first runs anything (target 1 times JAX eager): once its
+    CPU client exists, changing the flag no longer takes effect, and the Jacobian targets
+    would be measured against JAX's slower default (asynchronous) dispatch."""
+    try:
+        import jax
+    except ImportError:
+        return "not installed"
+    jax.config.update("jax_enable_x64", True)
+    jax.config.update("jax_cpu_enable_async_dispatch", False)
+    return f"jax {jax.__version__}, x64, async CPU dispatch {jax.config.read('jax_cpu_enable_async_dispatch')}"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="admodes speed and memory targets")
     parser.add_argument("--quick", action="store_true", help="fewer rounds and Jacobian points")
@@ -259,8 +270,9 @@ def main(argv=None):
     sizes = [4, 64, 1024] if args.quick else [4, 16, 64, 256, 1024]
     points = [(n, 4) for n in sizes] + [(4, m) for m in sizes if m != 4]
     chosen = set((args.only or "overhead,mlp,jacobian,memory").split(","))
+    jax_note = configure_jax()
     print(f"admodes {ad.__version__}, numpy {np.__version__}, python {platform.python_version()}, "
-          f"{platform.machine()}, OMP/OPENBLAS threads = {os.environ['OMP_NUM_THREADS']}")
+          f"{platform.machine()}, OMP/OPENBLAS threads = {os.environ['OMP_NUM_THREADS']}; {jax_note}")
     results, tables = [], {}
     for key, title, run in (
         ("overhead", "1. per-op overhead (200-op chain, size 10)", lambda: target_overhead(rounds)),
