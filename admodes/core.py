@@ -296,6 +296,20 @@ def concrete(x):
 observers: list = []
 
 
+def decide(fn, *operands):
+    """``fn`` of the plain values of ``operands``, for a rule that branches on values or builds
+    a mask from them (the sign in ``abs``'s slope, ties in ``max``, ``0 ** 0``).
+
+    What it returns holds at this point only. A recording (``ad.record`` of a derivative
+    computation) keeps it as a constant, so it is logged like a comparison, and
+    ``same_branches`` re-evaluates it at a new point.
+    """
+    result = fn(*[concrete(a) for a in operands])
+    if observers:
+        note_comparison(fn, operands, result)
+    return result
+
+
 def note_comparison(ufunc, operands, result):
     for observer in observers:
         observer.note_comparison(ufunc, operands, result)

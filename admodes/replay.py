@@ -11,8 +11,8 @@ of NumPy calls, in which everything that does not depend on the inputs (the iden
 seeds of a Jacobian times a weight matrix) was computed once. Later calls run that
 function and nothing else; ``print(tape.program("jacobian"))`` shows it. Setting
 ``tape.compile = False`` walks the tape with the rules instead (the interpreter, which
-``ad.count_ops`` and ``vjp`` use). The tape holds its own copy of the arrays ``f``
-used as constants: changing them afterwards does not change the replay.
+``ad.count_ops`` uses). The tape holds its own copy of the arrays ``f`` used as
+constants (index arrays included): changing them afterwards does not change the replay.
 
 What is frozen at recording time
 --------------------------------
@@ -23,8 +23,14 @@ a constant although it was computed from traced values (``np.sign``, ``np.floor`
 ``np.argmax``, the order of ``np.sort``), are logged while recording, and
 ``tape.same_branches(x1)`` (or ``check_branches=True`` on any method) re-evaluates
 them at the new point to tell whether it would take the same branches. Masks built
-from such comparisons (``np.where(x > 0, ...)``) are frozen too; rules whose local
-derivative depends on values (``abs``, ``maximum``, ``max``) are re-evaluated.
+from such comparisons (``np.where(x > 0, ...)``) are frozen too.
+
+Derivative rules whose local derivative depends on values (``abs``, ``maximum``,
+``max``, ``0 ** 0``) are re-evaluated at every point when the tape is asked for a
+derivative (``tape.grad``, ``tape.jacobian`` ...). A recorded *derivative computation*
+(``ad.record(ad.grad(f), x0)``, replayed as a gradient, or its Jacobian as a Hessian)
+ran those rules while recording, so their decisions (a sign, a tie) are frozen like any
+branch, and logged: ``same_branches`` tells a point where one differs.
 
 >>> import numpy as np, admodes as ad
 >>> tape = ad.record(lambda x: np.sin(x) * x, np.zeros(3))
@@ -66,14 +72,23 @@ class _RecordingTrace(Trace):
 
     def _constant(self, a):
         """The tape's own copy of an array constant: changing the original later (a weight
-        updated in place) must not change what the tape replays, nor disagree with the
-        constants a staged program folded."""
-        if type(a) is not np.ndarray:
+        updated in place, an index array) must not change what the tape replays, nor disagree
+        with the constants a staged program folded. Tuples and lists (of indices, of arrays to
+        concatenate) are copied item by item. A broadcast view (a zero stride) is kept as it
+        is: its copy could take any amount of memory."""
+        if isinstance(a, tuple | list):
+            return type(a)(self._constant(item) for item in a)
+        if not isinstance(a, np.ndarray) or 0 in a.strides:
             return a
         kept = self.copies.get(id(a))
         if kept is None:
             kept = self.copies[id(a)] = (a, a.copy())  # the original is held so its id stays unique
         return kept[1]
+
+    def _params(self, params):
+        if not params:
+            return params
+        return {key: self._constant(value) for key, value in params.items()}
 
     def new_input(self, value):
         self.entries.append((None, None, (), ()))
@@ -93,7 +108,7 @@ class _RecordingTrace(Trace):
                 constants.append(self._constant(a))
                 primals.append(a)
         out = bind(prim, primals, params)
-        self.entries.append((prim, params, tuple(parents), tuple(constants)))
+        self.entries.append((prim, self._params(params), tuple(parents), tuple(constants)))
         return _Recorded(self, out, len(self.entries) - 1)
 
     def note_comparison(self, ufunc, operands, result):
@@ -108,7 +123,7 @@ class _RecordingTrace(Trace):
                 spec.append((a.index, None))
                 mine = True
             else:
-                spec.append((-1, concrete(a)))
+                spec.append((-1, self._constant(concrete(a))))
         if mine:
             self.comparisons.append((ufunc, tuple(spec), np.asarray(result).copy()))
 
@@ -141,8 +156,12 @@ def record(fun: Callable, *args, argnums=0) -> "RecordedTape":
     for leaf in leaves:
         if type(leaf) is _Recorded and leaf._trace is trace:
             outputs.append((leaf.index, None))
+        elif isinstance(leaf, Tracer):
+            # a value of an enclosing derivative call (ad.grad(g) where g records): kept as it
+            # is, so that call still sees the output depend on it
+            outputs.append((-1, leaf))
         else:
-            outputs.append((-1, concrete(leaf)))
+            outputs.append((-1, trace._constant(leaf)))
     return RecordedTape(trace.entries, trace.comparisons, inputs, outputs, out_def)
 
 
@@ -159,9 +178,11 @@ class RecordedTape:
         self.in_sizes = inputs.sizes
         self.outputs = outputs
         self.out_def = out_def
-        values = self._forward([concrete(x) for x in inputs.leaves])
+        # the recording point, where tape.program() stages (zeros could be outside the domain)
+        self._recorded_at = [np.array(concrete(x), copy=True) for x in inputs.leaves]
+        values = self._forward(self._recorded_at)
         self.out_shapes = [shape_of(self._output(values, k)) for k in range(len(outputs))]
-        self.out_dtypes = [np.result_type(self._output(values, k)) for k in range(len(outputs))]
+        self.out_dtypes = [np.result_type(concrete(self._output(values, k))) for k in range(len(outputs))]
         self._in_basis = self._out_basis = None
         self.n = sum(self.in_sizes)
         self.m = sum(math.prod(s) for s in self.out_shapes)
@@ -195,6 +216,12 @@ class RecordedTape:
             raise AdmodesError(f"the tape was recorded for inputs of structure {self.in_def}, got {treedef}.")
         out = []
         for k, (x, shape, dtype) in enumerate(zip(leaves, self.in_shapes, self.in_dtypes)):
+            if isinstance(x, Tracer):
+                raise AdmodesError(
+                    f"input {k} is a traced value (the tape is replayed inside ad.grad, jvp or another "
+                    "derivative call); a tape replays on plain arrays. Ask the tape for the derivative "
+                    "(tape.grad, tape.jvp, tape.vjp, tape.jacobian), or differentiate the function itself."
+                )
             x = np.asarray(x)
             if x.shape != shape or x.dtype != dtype:
                 raise AdmodesError(
@@ -236,7 +263,7 @@ class RecordedTape:
         ``print(tape.program())`` shows its NumPy code; ``None`` when the sweep cannot be
         staged and is interpreted.
         """
-        leaves = [np.zeros(s, d) for s, d in zip(self.in_shapes, self.in_dtypes)]
+        leaves = self._recorded_at
         if method == "value":
             self._run("value", self._value_sweep, leaves)
         elif method == "grad":
@@ -280,7 +307,10 @@ class RecordedTape:
 
     def _output(self, values, k):
         index, constant = self.outputs[k]
-        return values[index] if index >= 0 else constant
+        if index >= 0:
+            return values[index]
+        # a constant output: the caller may write into it, the next call must not see that
+        return constant.copy() if isinstance(constant, np.ndarray) else constant
 
     def _tangents(self, leaves, tangent_leaves, nb, trace=None):
         values = [None] * len(self.entries)

@@ -43,7 +43,7 @@ import re
 
 import numpy as np
 
-from .core import AdmodesError, Trace, Tracer, shape_of
+from .core import Trace, Tracer, shape_of
 
 __all__ = ["Program", "NotStageable", "stage"]
 
@@ -131,10 +131,9 @@ class _StagingTrace(Trace):
                 operands.append(a.slot)
                 values.append(a.value)
             elif isinstance(a, Tracer):
-                raise AdmodesError(
-                    "a traced value of another derivative call reached a replayed tape; replay "
-                    "takes plain arrays (record the whole computation instead)."
-                )
+                # a value of an enclosing derivative call captured by the recorded function:
+                # it changes from call to call, so it is no constant; the interpreter runs this
+                raise NotStageable("the tape holds a traced value of an enclosing derivative call")
             else:
                 operands.append(_Const(a))
                 values.append(a)

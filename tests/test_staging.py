@@ -211,3 +211,79 @@ def test_pytrees_and_float32_through_staged_programs():
     for u, v in zip(a, b):
         assert np.asarray(u).dtype == np.float32 and np.asarray(u).shape == np.asarray(v).shape
         np.testing.assert_allclose(u, v, rtol=1e-6)
+
+
+# ---- found by review: what a recorded derivative computation freezes, and what the tape owns
+
+
+def test_a_recorded_gradient_logs_the_decisions_of_its_rules():
+    # abs's slope inside ad.grad is a decision on x's sign: frozen into the tape, and logged,
+    # so the branch check sees a point where a sign differs
+    f = lambda x: np.sum(np.abs(x) ** 3)
+    tape = ad.record(ad.grad(f), np.array([1.0, 2.0]))
+    same_signs, flipped = np.array([0.5, 3.0]), np.array([-1.0, 2.0])
+    assert tape.same_branches(same_signs) and not tape.same_branches(flipped)
+    np.testing.assert_allclose(tape(same_signs), ad.grad(f)(same_signs), rtol=1e-14)
+    np.testing.assert_allclose(tape.jacobian(same_signs), ad.hessian(f)(same_signs), rtol=1e-14)
+    with pytest.raises(ad.AdmodesError, match="different branch"):
+        tape(flipped, check_branches=True)
+
+
+@pytest.mark.parametrize("fun", [
+    lambda x: np.max(x) * x,
+    lambda x: np.maximum(x, 0.5) ** 2,
+    lambda x: np.clip(x, -0.5, 0.5) * x,
+    lambda x: np.abs(x) ** x,
+], ids=["max", "maximum", "clip", "abs**x"])
+def test_branch_check_of_recorded_gradients_never_vouches_for_a_wrong_replay(fun):
+    g = lambda x: np.sum(fun(x))
+    tape = ad.record(ad.grad(g), np.array([0.3, 0.9, -0.2]))
+    for _ in range(20):
+        x = RNG.uniform(-1, 1, 3)
+        if tape.same_branches(x):
+            np.testing.assert_allclose(tape(x), ad.grad(g)(x), rtol=1e-13, atol=1e-15)
+
+
+def test_index_arrays_and_array_subclasses_are_the_tapes_own():
+    idx = np.array([2, 0, 1])
+    w = np.ma.masked_array([1.0, 2.0, 3.0])
+    tape = ad.record(lambda x: x[idx] * w, np.array([10.0, 20.0, 30.0]))
+    x = np.array([1.0, 2.0, 3.0])
+    before = tape(x), tape.jacobian(x, mode="reverse"), tape.jacobian(x, mode="forward")
+    idx[:] = 0
+    w *= 10
+    for staged in (True, False):
+        tape.compile = staged
+        after = tape(x), tape.jacobian(x, mode="reverse"), tape.jacobian(x, mode="forward")
+        for a, b in zip(before, after):
+            np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(before[0], [3.0, 2.0, 6.0])
+
+
+def test_a_tape_inside_a_derivative_call_of_its_constants():
+    x0 = np.array([1.0, 2.0])
+
+    def g(w):
+        tape = ad.record(lambda x: x + w * 2.0, x0)  # w is traced by the enclosing grad
+        return np.sum(tape(x0)) + np.sum(ad.record(lambda x: w * 3.0, x0)(x0))
+
+    np.testing.assert_allclose(ad.grad(g)(np.array([0.5, -1.0])), [5.0, 5.0])
+
+
+def test_program_stages_at_the_recording_point():
+    # zeros would make the matrix singular: the recording point does not
+    tape = ad.record(lambda x: np.linalg.inv(x.reshape(2, 2)).ravel(), np.array([1.0, 2.0, 0.5, 3.0]))
+    assert tape.program("jacobian") is not None
+
+
+def test_a_traced_input_to_a_tape_is_refused_with_what_to_do():
+    tape = ad.record(lambda x: np.sin(x), np.zeros(2))
+    with pytest.raises(ad.AdmodesError, match="Ask the tape for the derivative"):
+        ad.grad(lambda x: np.sum(tape(x)))(np.ones(2))
+
+
+def test_a_constant_output_is_a_fresh_array_each_call_interpreted_too():
+    tape = ad.record(lambda x: (x * 2.0, np.ones(2)), np.zeros(2))
+    tape.compile = False
+    tape(np.zeros(2))[1][:] = 7.0
+    np.testing.assert_array_equal(tape(np.zeros(2))[1], np.ones(2))

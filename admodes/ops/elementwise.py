@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import core
-from ..core import Primitive, Tracer, concrete, shape_of
+from ..core import Primitive, Tracer, decide, shape_of
 from .shape import align, fit, unbroadcast
 
 __all__ = [
@@ -71,17 +71,24 @@ div.defvjp(lambda g, nb, out, x, y: unbroadcast(div(g, y), nb, shape_of(x)),
 
 def _power_dx(out, x, y):
     """d(x**y)/dx = y * x**(y-1), and 0 where x == y == 0 (so 0**0 has slope 0, JAX's rule for integer y)."""
-    yv = concrete(y)
-    if not isinstance(y, Tracer) and np.ndim(yv) == 0 and yv == 0:
+    if not isinstance(y, Tracer) and np.ndim(y) == 0 and y == 0:
         return None  # a constant exponent 0: decided before computing x**-1, which would warn at x = 0
     # y - 1 in Python for Python numbers, so the exponent stays a weak scalar (float32 stays float32)
     y_minus_1 = y - 1 if isinstance(y, int | float) else sub(y, 1)
     # Only 0 * 0**-1 needs the convention. Elsewhere y * x**(y-1) must stay a function of y even
     # where y == 0: its derivative in y there is 1/x, the mixed second derivative of x**y.
-    both_zero = (concrete(x) == 0) & (yv == 0)
+    both_zero = decide(_both_zero, x, y)
     if not np.any(both_zero):
         return mul(y, power(x, y_minus_1))
     return select(both_zero, 0, mul(y, power(select(both_zero, 1, x), y_minus_1)))
+
+
+def _both_zero(xv, yv):
+    return (xv == 0) & (yv == 0)
+
+
+def _is_zero(v):
+    return v == 0
 
 
 def _power_dy(out, x, y):
@@ -90,8 +97,8 @@ def _power_dy(out, x, y):
         # a Python base (2.0 ** y): log(x) as a Python float, a weak scalar like x itself;
         # np.log(2.0) would be a float64 NumPy scalar and turn a float32 y into float64
         return mul(float(np.log(x)) if x != 0 else 0.0, out)
-    xv = concrete(x)
-    safe_x = select(xv == 0, 1, x) if np.any(xv == 0) else x
+    zero = decide(_is_zero, x)
+    safe_x = select(zero, 1, x) if np.any(zero) else x
     return mul(log(safe_x), out)
 
 
@@ -201,9 +208,14 @@ sqrt = _def_unary(_unary("sqrt", np.sqrt, saves="out_only"), lambda out, x: div(
 square = _def_unary(_unary("square", np.square, saves="args_only"), lambda out, x: mul(2, x))
 reciprocal = _unary("reciprocal", lambda x: np.divide(1, x), saves="out_only")
 _def_unary(reciprocal, lambda out, x: neg(square(out)))
+def _sign_slope(v):
+    """abs's slope: 1 where v >= 0 (JAX's 1 at 0), -1 elsewhere, in v's dtype."""
+    return np.where(v >= 0, 1, -1).astype(np.result_type(v))
+
+
 absolute = _def_unary(
     _unary("absolute", np.absolute, saves="args_only"),
-    lambda out, x: np.where(concrete(x) >= 0, 1, -1).astype(np.result_type(concrete(x))),
+    lambda out, x: decide(_sign_slope, x),
 )
 
 
@@ -242,9 +254,12 @@ select.defvjp(_not_differentiable, _select_cotangent(1), _select_cotangent(2))
 
 def _balanced_mask(x, y, pick):
     """1 where ``x`` is picked, 0.5 at ties, 0 elsewhere: JAX's rule for max/min."""
-    xv, yv = concrete(x), concrete(y)
-    dtype = np.result_type(xv, yv)
-    return (pick(xv, yv).astype(dtype) + 0.5 * (xv == yv).astype(dtype)).astype(dtype)
+
+    def mask(xv, yv):
+        dtype = np.result_type(xv, yv)
+        return (pick(xv, yv).astype(dtype) + 0.5 * (xv == yv).astype(dtype)).astype(dtype)
+
+    return decide(mask, x, y)
 
 
 def _chooser(name, impl, pick):
@@ -343,10 +358,9 @@ def _hypot_partial(out, x):
     (At |x| == |y| JAX's second derivative is 0, an artifact of building hypot on
     maximum/minimum with a tie split; this rule gives the continuous value there.)
     """
-    ov = concrete(out)
-    if not np.any(ov == 0):
+    zero = decide(_is_zero, out)
+    if not np.any(zero):
         return div(x, out)
-    zero = ov == 0
     return select(zero, 0.5, div(x, select(zero, 1, out)))
 
 

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive, concrete, shape_of
+from ..core import Primitive, decide, shape_of
 from .contractions import matmul, matrix_transpose
 from .elementwise import add, div, mul, neg, reciprocal, select, sub
 from .indexing import getitem
@@ -112,19 +112,17 @@ def _last2(index, x):
 
 def _safe_coupling(d):
     """1 / d off the diagonal, 0 on the diagonal and where d == 0 exactly (d: (..., n, n))."""
-    dv = concrete(d)
     n = shape_of(d)[-1]
-    zero = np.broadcast_to(np.eye(n, dtype=bool), np.shape(dv)) | (dv == 0)
+    zero = decide(lambda dv: np.broadcast_to(np.eye(n, dtype=bool), np.shape(dv)) | (dv == 0), d)
     return select(zero, 0, reciprocal(select(zero, 1, d)))
 
 
 def _safe_divide_columns(x, s):
     """x / s[..., None, :], with 0 where s == 0 exactly."""
-    sv = concrete(s)
-    if not np.any(sv == 0):
+    zero_s = decide(lambda sv: sv == 0, s)
+    if not np.any(zero_s):
         return div(x, _row(s))
-    zero = _row(sv == 0)
-    return select(zero, 0, div(x, _row(select(sv == 0, 1, s))))
+    return select(_row(zero_s), 0, div(x, _row(select(zero_s, 1, s))))
 
 
 # ---------------------------------------------------------------- solve

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive, concrete, shape_of
+from ..core import Primitive, decide, shape_of
 from .shape import broadcast_to, reshape, shift_axes, transpose
 
 __all__ = ["sum_", "prod", "max_", "min_", "normalize_axis", "expand_reduced"]
@@ -66,12 +66,14 @@ sum_.defvjp(lambda g, nb, out, x, axis, keepdims: expand_reduced(g, nb, x.shape,
 
 def _chooser_weights(x, out, axis, keepdims):
     """Where the extremum is attained, each of k ties weighted 1/k (a constant)."""
-    xv = concrete(x)
-    ov = concrete(out)
-    if not keepdims:
-        ov = np.reshape(ov, _kept_shape(shape_of(xv), axis))
-    hits = (xv == ov).astype(np.result_type(xv))
-    return hits / np.sum(hits, axis=axis, keepdims=True)
+
+    def weights(xv, ov):
+        if not keepdims:
+            ov = np.reshape(ov, _kept_shape(shape_of(xv), axis))
+        hits = (xv == ov).astype(np.result_type(xv))
+        return hits / np.sum(hits, axis=axis, keepdims=True)
+
+    return decide(weights, x, out)
 
 
 def _chooser(name, numpy_reduce):
@@ -125,10 +127,14 @@ def _others_product(x, axis):
     return transpose(others, axes=inverse)
 
 
+def _has_zero(v):
+    return bool(np.any(v == 0))
+
+
 def _prod_partials(x, out, axis, keepdims):
     from .elementwise import div
 
-    if np.any(concrete(x) == 0):
+    if decide(_has_zero, x):
         return _others_product(x, axis)
     kept_out = out if keepdims else reshape(out, shape=_kept_shape(shape_of(x), axis))
     return div(kept_out, x)
@@ -200,7 +206,7 @@ def _cumprod_partials(x, axis):
 def _cumprod_jvp(t, nb, out, x, axis):
     from .elementwise import div, mul
 
-    if not np.any(concrete(x) == 0):
+    if not decide(_has_zero, x):
         return mul(out, cumsum(div(t, x), axis=axis + nb, reverse=False))
     partials = _cumprod_partials(x, axis)
     moved, inverse = _to_last(t, axis + nb)
@@ -212,7 +218,7 @@ def _cumprod_jvp(t, nb, out, x, axis):
 def _cumprod_vjp(g, nb, out, x, axis):
     from .elementwise import div, mul
 
-    if not np.any(concrete(x) == 0):
+    if not decide(_has_zero, x):
         return div(cumsum(mul(g, out), axis=axis + nb, reverse=True), x)
     partials = _cumprod_partials(x, axis)
     moved, inverse = _to_last(g, axis + nb)
