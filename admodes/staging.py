@@ -147,6 +147,8 @@ class _StagingTrace(Trace):
         mark, reads = len(self.instructions), self.value_reads
         try:
             result = fn(*args)
+        except NotStageable:
+            raise
         except Exception:
             # a rule written for plain arrays only (a custom_vjp that calls np.asarray, say):
             # run it at replay time on plain arrays; a genuine error raises again there
@@ -165,6 +167,8 @@ class _StagingTrace(Trace):
                 operands.append(a.slot)
                 plain.append(a.value)
                 return len(operands) - 1
+            if isinstance(a, Tracer):  # an enclosing call's value: no constant (see process)
+                raise NotStageable("a rule's operand is a traced value of an enclosing derivative call")
             return _Const(a)
 
         for a in args:

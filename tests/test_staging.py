@@ -287,3 +287,13 @@ def test_a_constant_output_is_a_fresh_array_each_call_interpreted_too():
     tape.compile = False
     tape(np.zeros(2))[1][:] = 7.0
     np.testing.assert_array_equal(tape(np.zeros(2))[1], np.ones(2))
+
+
+def test_a_tape_holding_an_enclosing_calls_value_is_differentiated_through_its_rules():
+    x0 = np.array([1.0, -2.0])
+
+    def g(w):
+        tape = ad.record(lambda x: np.sum(np.abs(x) * w), x0)  # w: traced by the enclosing grad
+        return np.sum(tape.grad(x0) * np.array([1.0, 2.0]))
+
+    np.testing.assert_allclose(ad.grad(g)(np.array([0.5, 3.0])), np.sign(x0) * [1.0, 2.0])
