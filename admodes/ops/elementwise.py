@@ -181,25 +181,12 @@ tanh_slope = _unary("tanh_slope", lambda out: np.subtract(1.0, np.square(out)), 
 _def_unary(tanh_slope, lambda slope, out: mul(-2.0, out))
 
 
-_ONES: dict = {}  # a read-only 0-d one per dtype: NumPy subtracts it faster than a Python 1.0
-
-
-def _one(dtype):
-    one = np.ones((), dtype=dtype)
-    one.setflags(write=False)
-    return _ONES.setdefault(dtype, one)
-
-
 def _tanh_rule(t, nb, out, x):
     """t * (1 - tanh(x)**2), the JVP and the VJP of tanh."""
     if type(t) is np.ndarray and type(out) is np.ndarray and core._counter is None:
         # plain arrays (the sweep of a first derivative): what mul(t, tanh_slope(out)) computes,
-        # without two primitive calls; traced values and the op counter take the primitives.
-        # (1.0 as a 0-d array of out's own dtype: the same value and dtype as the weak 1.0.)
-        one = _ONES.get(out.dtype)
-        if one is None:
-            one = _one(out.dtype)
-        return np.multiply(t, np.subtract(one, np.square(out)))
+        # without two primitive calls; traced values and the op counter take the primitives
+        return np.multiply(t, tanh_slope.impl(out))
     return mul(t, tanh_slope(out))
 
 
