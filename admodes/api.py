@@ -22,6 +22,7 @@ from .core import AdmodesError, Tracer, concrete, shape_of
 from .forward import Dual, ForwardTrace
 from .reverse import Node, ReverseTrace, backward_sweep
 from .tree import tree_flatten, tree_unflatten
+from .values import COMPLEX_ADVICE, refusal
 
 __all__ = [
     "grad",
@@ -49,8 +50,12 @@ def _as_input(x, where: str):
         value = concrete(x)
         dtype = np.result_type(value)
     else:
-        if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        if type(x) is np.ndarray and x.dtype.kind == "f":
             return x
+        if isinstance(x, np.ndarray) and (reason := refusal(x)) is not None:  # np.matrix, np.ma ...
+            raise AdmodesError(f"{where} is {reason}")
+        if isinstance(x, str | bytes):
+            raise AdmodesError(f"{where} is a string ({x!r}); pass a number or a float array.")
         try:
             value = np.asarray(x)
         except Exception as exc:  # pragma: no cover - exotic objects
@@ -65,13 +70,60 @@ def _as_input(x, where: str):
             "or leave it out of argnums if it is not differentiated."
         )
     if dtype.kind == "c":
-        raise AdmodesError(f"{where} is complex; admodes differentiates real-valued code only.")
+        raise AdmodesError(f"{where} is complex. " + COMPLEX_ADVICE)
     raise AdmodesError(f"{where} has dtype {dtype}, which cannot be differentiated; pass a float array.")
+
+
+def _check_argnums_type(argnums, name):
+    """argnums must be an int or a non-empty tuple/list of ints (checked when the transformation is built)."""
+    def is_index(i):
+        return isinstance(i, int | np.integer) and not isinstance(i, bool | np.bool_)
+
+    if is_index(argnums):
+        return
+    if isinstance(argnums, tuple | list) and not argnums:
+        raise AdmodesError(f"{name}: argnums is empty; name at least one argument to differentiate.")
+    if isinstance(argnums, tuple | list) and all(is_index(i) for i in argnums):
+        return
+    raise AdmodesError(
+        f"{name}: argnums={argnums!r} ({type(argnums).__name__}) must be an int or a non-empty "
+        "tuple of ints naming positional arguments, e.g. argnums=0 or argnums=(0, 2)."
+    )
+
+
+def _check_callable(fun, name):
+    if not callable(fun):
+        raise AdmodesError(f"{name}: the first argument must be the function to differentiate, got a {type(fun).__name__}.")
+
+
+def _check_flag(value, flag, name):
+    if not isinstance(value, bool | np.bool_):
+        raise AdmodesError(f"{name}: {flag}={value!r} must be True or False.")
+
+
+def _direction(value, like, kind, k, name):
+    """A tangent or cotangent leaf as an array of ``like``'s float dtype (a clear error otherwise)."""
+    if isinstance(value, Tracer):
+        return value
+    if isinstance(value, str | bytes):
+        raise AdmodesError(f"{name}: {kind} {k} is a string ({value!r}); pass a number or a float array.")
+    reason = refusal(value)
+    if reason is None and not isinstance(value, np.ndarray | np.generic | int | float):
+        try:
+            converted = np.asarray(value)
+        except Exception:
+            converted = np.asarray(value, dtype=object)
+        reason = refusal(converted)
+    if reason is not None:
+        raise AdmodesError(f"{name}: {kind} {k} is {reason}")
+    dtype = np.result_type(concrete(like))
+    return np.asarray(value, dtype=dtype if dtype.kind == "f" else np.float64)
 
 
 def _normalize_argnums(argnums, nargs: int, name: str):
     if type(argnums) is int and 0 <= argnums < nargs:  # the default argnums=0: nothing to check
         return True, (argnums,)
+    _check_argnums_type(argnums, name)
     single = isinstance(argnums, int | np.integer)
     nums = (int(argnums),) if single else tuple(argnums)
     if not nums:
@@ -142,12 +194,28 @@ _OUTPUT_LEAF_TYPES = (Tracer, np.ndarray, np.generic, float, int)
 
 
 def _check_output_leaf(leaf, name):
-    if isinstance(leaf, _OUTPUT_LEAF_TYPES):
+    """A function output that is not a traced value must be a plain real float array or number.
+
+    A bool or integer output has no derivative, and an object array (often filled entry by
+    entry with traced values) or an array subclass would hide or change the derivative: all
+    are refused instead of returning zeros (JAX refuses them too).
+    """
+    if isinstance(leaf, Tracer):
         return
-    raise AdmodesError(
-        f"{name}: the function returned a {type(leaf).__name__}; it must return arrays or "
-        "pytrees (tuples, lists, dicts) of arrays."
-    )
+    if not isinstance(leaf, _OUTPUT_LEAF_TYPES):
+        raise AdmodesError(
+            f"{name}: the function returned a {type(leaf).__name__}; it must return arrays or "
+            "pytrees (tuples, lists, dicts) of arrays."
+        )
+    reason = refusal(leaf)
+    if reason is not None:
+        raise AdmodesError(f"{name}: the function returned {reason}")
+    if _dtype(leaf).kind in "biu":
+        raise AdmodesError(
+            f"{name}: the function returned an output of dtype {_dtype(leaf)}, which has no "
+            "derivative. Return a float (x.astype(float) for a 0/1 indicator, whose derivative is "
+            "zero), or return it as an auxiliary value with has_aux=True."
+        )
 
 
 def _array(value):
@@ -264,8 +332,7 @@ def _cotangent_leaves(recording, cotangent, name):
         )
     out = []
     for k, (c, p) in enumerate(zip(leaves, recording.primals)):
-        if not isinstance(c, Tracer):
-            c = np.asarray(c, dtype=np.result_type(concrete(p)) if np.result_type(concrete(p)).kind == "f" else None)
+        c = _direction(c, p, "cotangent", k, name)
         if shape_of(c) != shape_of(p):
             raise AdmodesError(
                 f"{name}: cotangent {k} has shape {shape_of(c)}, but the output it belongs to has "
@@ -289,6 +356,7 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence):
     >>> ad.jvp(lambda x, y: x * y, (-2.0, 3.0), (1.0, 0.0))
     (array(-6.), array(3.))
     """
+    _check_callable(fun, "jvp")
     if not isinstance(primals, tuple | list) or not isinstance(tangents, tuple | list):
         raise AdmodesError("jvp(fun, primals, tangents): primals and tangents must be tuples, one entry per argument.")
     if len(primals) != len(tangents):
@@ -299,8 +367,7 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence):
         raise AdmodesError(f"jvp: tangents have structure {t_def}, primals {inputs.treedef}; they must match.")
     t_checked = []
     for k, (t, x) in enumerate(zip(t_leaves, inputs.leaves)):
-        if not isinstance(t, Tracer):
-            t = np.asarray(t, dtype=np.result_type(concrete(x)))
+        t = _direction(t, x, "tangent", k, "jvp")
         if shape_of(t) != shape_of(x):
             raise AdmodesError(
                 f"jvp: tangent {k} has shape {shape_of(t)} but its primal has shape {shape_of(x)}; "
@@ -323,6 +390,8 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     >>> out, vjp_fun(1.0)
     (array(14.), (array(7.), array(9.), array(2.)))
     """
+    _check_callable(fun, "vjp")
+    _check_flag(has_aux, "has_aux", "vjp")
     if not primals:
         raise AdmodesError("vjp(fun, *primals): give at least one primal argument.")
     inputs = _Inputs(primals, tuple(range(len(primals))), "vjp")
@@ -370,6 +439,9 @@ def value_and_grad(fun: Callable, argnums=0, *, mode: str = "reverse", has_aux: 
     (array(-6.), (array(3.), array(-2.)))
     """
     _check_mode(mode, MODES, "value_and_grad")
+    _check_callable(fun, "grad")
+    _check_argnums_type(argnums, "grad")
+    _check_flag(has_aux, "has_aux", "grad")
 
     @wraps(fun)
     def value_and_grad_fun(*args, **kwargs):
@@ -635,6 +707,9 @@ def jacobian(fun: Callable, argnums=0, *, mode: str = "auto", chunk: int | None 
     """
     _check_mode(mode, MODES + ("auto",), "jacobian")
     _check_chunk(chunk, "jacobian")
+    _check_callable(fun, "jacobian")
+    _check_argnums_type(argnums, "jacobian")
+    _check_flag(has_aux, "has_aux", "jacobian")
     decisions: dict = {}
     one_sweep = type(argnums) is int and argnums == 0 and chunk is None and not has_aux
 

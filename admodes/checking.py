@@ -113,6 +113,10 @@ def check_grads(
     """
     if order not in (1, 2):
         raise AdmodesError(f"check_grads: order={order!r}; use 1 or 2.")
+    if isinstance(modes, str) or not modes:
+        raise AdmodesError(
+            f"check_grads: modes={modes!r} checks nothing; give a tuple of modes, e.g. ('forward', 'reverse')."
+        )
     for mode in modes:
         if mode not in ("forward", "reverse"):
             raise AdmodesError(f"check_grads: mode {mode!r} is not 'forward' or 'reverse'.")

@@ -217,14 +217,19 @@ class Tracer:
             "for its data). Derivatives cannot flow through that conversion. Remove the "
             "np.asarray/np.array call on values you differentiate (use np.stack to build "
             "an array from several traced values), or compute the value outside the "
-            "differentiated function."
+            "differentiated function. Writing a traced value into a plain array (g[:] = x, "
+            "g[i] = x[j]) asks for its data too: collect the entries in a list and np.stack "
+            "them, or build the array with np.where / np.concatenate."
         )
 
     def _scalar_escape(self, kind):
         raise AdmodesError(
             f"{kind}() of a traced value would drop its derivative. Keep it an array "
             "(e.g. use x itself or x[()] instead of float(x)), or, if the number is only "
-            "used for control flow, compare the traced value directly (x > 0 works)."
+            "used for control flow, compare the traced value directly (x > 0 works). "
+            "NumPy calls float() when a traced value is written into a plain array "
+            "(g = np.zeros(n); g[i] = x[j]): collect the entries in a list and np.stack "
+            "them, or build the array with np.where / np.concatenate."
         )
 
     def __float__(self):

@@ -22,6 +22,7 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from . import core
 from .core import AdmodesError, Primitive, Tracer, bind, concrete, shape_of
+from .values import refusal
 
 _NO_PARAMS: dict = {}  # shared, never mutated: params of primitives called without any
 from .ops import contractions, elementwise, indexing, reductions
@@ -115,13 +116,46 @@ def _concrete_args(args):
     ]
 
 
+def _operand(value, where):
+    """A plain operand of a traced value as NumPy reads it (a list becomes an array), or a
+    clear refusal of one admodes would differentiate wrongly (see ``admodes.values``)."""
+    t = type(value)
+    if t is not np.ndarray and not isinstance(value, int | float | np.generic | np.ndarray):
+        value = np.asarray(value)  # lists, tuples, other numbers: what NumPy would make of them
+    reason = refusal(value)
+    if reason is not None:
+        raise AdmodesError(f"{where}: a traced value met {reason}")
+    return value
+
+
+def _check_operands(args, where):
+    """``_operand``'s refusals for the plain arguments of a NumPy function (and the entries of
+    a list or tuple argument, as in np.concatenate([x, c])); nothing is converted."""
+    for a in args:
+        if isinstance(a, list | tuple):
+            for v in a:
+                if not isinstance(v, Tracer) and (reason := refusal(v)) is not None:
+                    raise AdmodesError(f"{where}: a traced value met {reason}")
+        elif not isinstance(a, Tracer) and (reason := refusal(a)) is not None:
+            raise AdmodesError(f"{where}: a traced value met {reason}")
+
+
+def _divmod(x, y):
+    """np.divmod: the floor quotient (no derivative, logged for ad.record) and the remainder."""
+    return frozen(np.floor_divide, x, y), elementwise.remainder(x, y)
+
+
 def array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if method == "__call__":
         if ufunc is np.matmul and len(inputs) == 2 and not kwargs:
             a = inputs[0]
-            if type(a) is np.ndarray and a.ndim == 2 and inputs[1] is self and len(self.shape) == 1:
+            if type(a) is np.ndarray and a.ndim == 2 and inputs[1] is self and len(self.shape) == 1 and a.dtype.kind == "f":
                 # W @ x, the commonest product: x is the only tracer, so its trace is the top
                 return self._trace.process(contractions.matvec, inputs, _NO_PARAMS)
+        if len(inputs) > 1:
+            inputs = tuple([a if isinstance(a, Tracer) or type(a) is float else _operand(a, f"np.{ufunc.__name__}")
+                            for a in inputs])
+        if ufunc is np.matmul and len(inputs) == 2 and not kwargs:
             return matmul(*inputs)
         prim = UFUNC_HANDLERS.get(ufunc)
         if prim is not None:
@@ -132,6 +166,10 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
                     return self._trace.process(prim, inputs, _NO_PARAMS)
                 return bind(prim, inputs, _NO_PARAMS)
             return prim(*inputs)
+        if ufunc is np.divmod:
+            if kwargs:
+                _refuse_keywords("divmod", kwargs)
+            return _divmod(*inputs)
         if ufunc in ZERO_DERIVATIVE:
             result = ufunc(*_concrete_args(inputs), **kwargs)
             if core.observers:
@@ -148,6 +186,7 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
 def array_function(self, func, types, args, kwargs):
     handler = FUNCTION_HANDLERS.get(func)
     if handler is not None:
+        _check_operands(args, f"np.{getattr(func, '__name__', func)}")
         return handler(*args, **kwargs)
     if func in ZERO_DERIVATIVE:
         kwargs = {k: concrete(v) for k, v in kwargs.items()}
@@ -231,7 +270,14 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
 
 @implements(np.std)
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
-    return elementwise.sqrt(var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kwargs))
+    """np.std as sqrt(var). Where the reduced axes hold one entry (and ddof=0) the standard
+    deviation is identically 0, so its derivative is 0 (JAX's sqrt-of-var gives NaN there:
+    a slope of 1/0 times 0). Where several entries are all equal, std has a kink (a cone),
+    and the derivative is NaN in admodes as in JAX. See docs/conventions.md."""
+    variance = var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kwargs)
+    if ddof == 0 and _count(a, axis) == 1:
+        return np.zeros(shape_of(variance), dtype=np.result_type(concrete(variance)))
+    return elementwise.sqrt(variance)
 
 
 # ----------------------------------------------------------------- shape
@@ -465,19 +511,36 @@ def _getitem(self, index):
     return indexing.getitem(self, index=index)
 
 
-def _binary_operator(prim, reflected):
+def _binary_operator(prim, reflected, symbol):
     """``self op other`` for a traced ``self``: straight to its trace when ``other`` is plain."""
+    where = f"the {symbol} operator"
     if reflected:
         def operator(self, other):
             if isinstance(other, Tracer):
                 return bind(prim, (other, self), _NO_PARAMS)
+            if type(other) is not float:
+                other = _operand(other, where)
             return self._trace.process(prim, (other, self), _NO_PARAMS)
     else:
         def operator(self, other):
             if isinstance(other, Tracer):
                 return bind(prim, (self, other), _NO_PARAMS)
+            if type(other) is not float:
+                other = _operand(other, where)
             return self._trace.process(prim, (self, other), _NO_PARAMS)
     return operator
+
+
+def _round(self, ndigits=None):
+    """round(x): NumPy's rounding (half to even) as an array, with a zero derivative (as JAX)."""
+    return frozen(np.round, self, decimals=0 if ndigits is None else ndigits)
+
+
+def _plain_operator(function, reflected):
+    """``self op other`` through a NumPy function of two arguments (%, //, divmod)."""
+    if reflected:
+        return lambda self, other: function(other, self)
+    return lambda self, other: function(self, other)
 
 
 def _install(tracer_class):
@@ -487,14 +550,21 @@ def _install(tracer_class):
     t.__array_ufunc__ = array_ufunc
     t.__array_function__ = array_function
     # operators bind their primitive directly: they are the hottest path of traced code
-    t.__add__ = _binary_operator(e.add, False)
-    t.__radd__ = _binary_operator(e.add, True)
-    t.__sub__ = _binary_operator(e.sub, False)
-    t.__rsub__ = _binary_operator(e.sub, True)
-    t.__mul__ = _binary_operator(e.mul, False)
-    t.__rmul__ = _binary_operator(e.mul, True)
-    t.__truediv__ = _binary_operator(e.div, False)
-    t.__rtruediv__ = _binary_operator(e.div, True)
+    t.__add__ = _binary_operator(e.add, False, "+")
+    t.__radd__ = _binary_operator(e.add, True, "+")
+    t.__sub__ = _binary_operator(e.sub, False, "-")
+    t.__rsub__ = _binary_operator(e.sub, True, "-")
+    t.__mul__ = _binary_operator(e.mul, False, "*")
+    t.__rmul__ = _binary_operator(e.mul, True, "*")
+    t.__truediv__ = _binary_operator(e.div, False, "/")
+    t.__rtruediv__ = _binary_operator(e.div, True, "/")
+    t.__mod__ = _plain_operator(np.remainder, False)
+    t.__rmod__ = _plain_operator(np.remainder, True)
+    t.__floordiv__ = _plain_operator(np.floor_divide, False)
+    t.__rfloordiv__ = _plain_operator(np.floor_divide, True)
+    t.__divmod__ = _plain_operator(np.divmod, False)
+    t.__rdivmod__ = _plain_operator(np.divmod, True)
+    t.__round__ = _round
     t.__pow__ = lambda self, other: e.power_any(self, other)
     t.__rpow__ = lambda self, other, p=e.power: bind(p, (other, self), _NO_PARAMS)
     t.__matmul__ = lambda self, other: matmul(self, other)

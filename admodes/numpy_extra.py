@@ -107,9 +107,10 @@ UFUNC_HANDLERS.update({
     np.arctan: e.arctan, np.arcsinh: e.arcsinh, np.arccosh: e.arccosh, np.arctanh: e.arctanh,
     np.arctan2: e.arctan2, np.hypot: e.hypot, np.logaddexp: e.logaddexp,
     np.fmax: _fmax, np.fmin: _fmin, np.positive: _positive,
+    np.remainder: e.remainder, np.fmod: e.fmod,
 })
 
-ZERO_DERIVATIVE.update({np.fix, np.einsum_path, np.argpartition, np.linalg.matrix_rank})
+ZERO_DERIVATIVE.update({np.floor_divide, np.fix, np.einsum_path, np.argpartition, np.linalg.matrix_rank})
 
 
 # ================================================================= reductions and scans

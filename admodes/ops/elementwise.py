@@ -364,9 +364,37 @@ logaddexp = _def_binary(
     lambda out, x, y: exp(sub(y, out)),
 )
 
+
+# remainder(x, y) = x - y * floor(x / y) (NumPy's %, the sign of y) and fmod(x, y) =
+# x - y * trunc(x / y) (C's, the sign of x): slope 1 in x and minus the integer quotient in y,
+# which is piecewise constant, so it is a logged decision (ad.record re-checks it) and the
+# second derivatives are zero. At the jumps (x a multiple of y) the quotient is NumPy's own.
+def _floor_quotient(xv, yv):
+    return np.floor_divide(xv, yv)
+
+
+def _trunc_quotient(xv, yv):
+    return np.round(np.divide(np.subtract(xv, np.fmod(xv, yv)), yv))
+
+
+def _def_quotient_op(prim, quotient):
+    """Rules of ``x - y * q(x, y)`` with an integer-valued quotient ``q``: d/dx = 1, d/dy = -q."""
+    def slope_y(x, y):
+        return neg(decide(quotient, x, y))
+
+    prim.defjvp(lambda t, nb, out, x, y: fit(t, nb, out),
+                lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), slope_y(x, y)), nb, out))
+    prim.defvjp(lambda g, nb, out, x, y: unbroadcast(g, nb, shape_of(x)),
+                lambda g, nb, out, x, y: unbroadcast(mul(g, slope_y(x, y)), nb, shape_of(y)))
+    return prim
+
+
+remainder = _def_quotient_op(_binary("remainder", np.remainder, saves="args"), _floor_quotient)
+fmod = _def_quotient_op(_binary("fmod", np.fmod, saves="args"), _trunc_quotient)
+
 UNARY.update({
     "log1p": log1p, "expm1": expm1, "log2": log2, "log10": log10, "exp2": exp2, "sinh": sinh,
     "cosh": cosh, "arcsin": arcsin, "arccos": arccos, "arctan": arctan, "arcsinh": arcsinh,
     "arccosh": arccosh, "arctanh": arctanh,
 })
-BINARY.update({"arctan2": arctan2, "hypot": hypot, "logaddexp": logaddexp})
+BINARY.update({"arctan2": arctan2, "hypot": hypot, "logaddexp": logaddexp, "remainder": remainder, "fmod": fmod})

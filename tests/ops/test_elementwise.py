@@ -26,6 +26,14 @@ def _nonzero(rng, shape=(2, 3)):
     return rng.choice([-1, 1], shape) * rng.uniform(0.5, 2.0, shape)
 
 
+def _off_the_jumps(rng, shape=(2, 3), yshape=(2, 3)):
+    """x and y with x / y at least 0.2 away from an integer (% and fmod jump there)."""
+    y = _nonzero(rng, yshape)
+    q = rng.integers(-3, 4, np.broadcast_shapes(shape, yshape)) + rng.uniform(0.2, 0.8, np.broadcast_shapes(shape, yshape))
+    x = q * y
+    return np.reshape(x, shape) if x.shape == shape else x, y
+
+
 def _binary_rows(name, fun, domain=(-2.0, 2.0)):
     return [OpSpec(f"{name} {a}x{b}", fun, (a, b), domain=domain) for a, b in BROADCASTS]
 
@@ -104,6 +112,15 @@ SPECS = [
     OpSpec("clip upper only", lambda xp, x: xp.clip(x, None, 0.5), ((2, 3),)),
     OpSpec("clip method", lambda xp, x: x.clip(-1.0, 1.0), ((4,),)),
     OpSpec("clip bound wider than x", lambda xp, x, lo: xp.clip(x, lo, 1.5), ((3,), (2, 1))),
+    # ---- remainders and floor division: slope 1 in x, minus the integer quotient in y
+    OpSpec("x % y", lambda xp, x, y: x % y, ((2, 3), (2, 3)), draw=_off_the_jumps),
+    OpSpec("np.mod broadcast", lambda xp, x, y: xp.mod(x, y), ((2, 3), (3,)), draw=lambda rng: _off_the_jumps(rng, (2, 3), (3,))),
+    OpSpec("np.remainder", lambda xp, x, y: xp.remainder(x, y), ((2, 3), (2, 3)), draw=_off_the_jumps),
+    OpSpec("np.fmod", lambda xp, x, y: xp.fmod(x, y), ((2, 3), (2, 3)), draw=_off_the_jumps),
+    OpSpec("x % 1.5, 2.5 % x", lambda xp, x: x % 1.5 + 2.5 % (x + 3.0), ((2, 3),), domain=(0.1, 0.4)),
+    OpSpec("x // y as a constant", lambda xp, x, y: (x // y) * x + xp.floor_divide(x, 0.7) * y, ((2, 3), (2, 3)), draw=_off_the_jumps),
+    OpSpec("divmod", lambda xp, x, y: divmod(x, y)[0] * y + divmod(x, y)[1] * x, ((2, 3), (2, 3)), draw=_off_the_jumps),
+    OpSpec("np.divmod", lambda xp, x, y: xp.divmod(x, y)[1] + 0.0 * xp.divmod(x, y)[0], ((2, 3), (2, 3)), draw=_off_the_jumps),
     # ---- zero-derivative functions (evaluated on plain values) inside differentiable code
     OpSpec("x * sign(x)", lambda xp, x: x * xp.sign(x), ((2, 3),), draw=lambda rng: (_nonzero(rng),)),
     OpSpec("floor/ceil/round as constants", lambda xp, x: x * xp.floor(3 * x) + xp.ceil(x) * x**2 - xp.round(x), ((2, 3),)),
