@@ -22,7 +22,10 @@ from .core import AdmodesError, Tracer, concrete, shape_of
 from .forward import Dual, ForwardTrace
 from .reverse import Node, ReverseTrace, backward_sweep
 from .tree import tree_flatten, tree_unflatten
-from .values import COMPLEX_ADVICE, refusal
+from .values import as_input as _as_input
+from .values import check_argnums_type as _check_argnums_type
+from .values import normalize_argnums as _normalize_argnums
+from .values import refusal
 
 __all__ = [
     "grad",
@@ -42,53 +45,6 @@ MODES = ("forward", "reverse")
 
 
 # ------------------------------------------------------------------ input checks
-
-
-def _as_input(x, where: str):
-    """A differentiable input as an array of a real floating dtype (a clear error otherwise)."""
-    if isinstance(x, Tracer):
-        value = concrete(x)
-        dtype = np.result_type(value)
-    else:
-        if type(x) is np.ndarray and x.dtype.kind == "f":
-            return x
-        if isinstance(x, np.ndarray) and (reason := refusal(x)) is not None:  # np.matrix, np.ma ...
-            raise AdmodesError(f"{where} is {reason}")
-        if isinstance(x, str | bytes):
-            raise AdmodesError(f"{where} is a string ({x!r}); pass a number or a float array.")
-        try:
-            value = np.asarray(x)
-        except Exception as exc:  # pragma: no cover - exotic objects
-            raise AdmodesError(f"{where} is not an array: {type(x).__name__}") from exc
-        dtype = value.dtype
-    if dtype.kind == "f":
-        return x if isinstance(x, Tracer) else value
-    if dtype.kind in "iub":
-        raise AdmodesError(
-            f"{where} has dtype {dtype}; derivatives need real floating-point inputs (as in JAX). "
-            "Pass floats, e.g. np.asarray(x, dtype=float), or 3.0 instead of 3; "
-            "or leave it out of argnums if it is not differentiated."
-        )
-    if dtype.kind == "c":
-        raise AdmodesError(f"{where} is complex. " + COMPLEX_ADVICE)
-    raise AdmodesError(f"{where} has dtype {dtype}, which cannot be differentiated; pass a float array.")
-
-
-def _check_argnums_type(argnums, name):
-    """argnums must be an int or a non-empty tuple/list of ints (checked when the transformation is built)."""
-    def is_index(i):
-        return isinstance(i, int | np.integer) and not isinstance(i, bool | np.bool_)
-
-    if is_index(argnums):
-        return
-    if isinstance(argnums, tuple | list) and not argnums:
-        raise AdmodesError(f"{name}: argnums is empty; name at least one argument to differentiate.")
-    if isinstance(argnums, tuple | list) and all(is_index(i) for i in argnums):
-        return
-    raise AdmodesError(
-        f"{name}: argnums={argnums!r} ({type(argnums).__name__}) must be an int or a non-empty "
-        "tuple of ints naming positional arguments, e.g. argnums=0 or argnums=(0, 2)."
-    )
 
 
 def _check_callable(fun, name):
@@ -118,28 +74,6 @@ def _direction(value, like, kind, k, name):
         raise AdmodesError(f"{name}: {kind} {k} is {reason}")
     dtype = np.result_type(concrete(like))
     return np.asarray(value, dtype=dtype if dtype.kind == "f" else np.float64)
-
-
-def _normalize_argnums(argnums, nargs: int, name: str):
-    if type(argnums) is int and 0 <= argnums < nargs:  # the default argnums=0: nothing to check
-        return True, (argnums,)
-    _check_argnums_type(argnums, name)
-    single = isinstance(argnums, int | np.integer)
-    nums = (int(argnums),) if single else tuple(argnums)
-    if not nums:
-        raise AdmodesError(f"{name}: argnums is empty; name at least one argument to differentiate.")
-    for i in nums:
-        if not isinstance(i, int | np.integer) or not -nargs <= i < nargs:
-            raise AdmodesError(
-                f"{name}: argnums={argnums!r} does not fit a call with {nargs} positional "
-                f"argument(s); use an index in 0..{nargs - 1}."
-            )
-    normalized = tuple(int(i) % nargs for i in nums)
-    if len(set(normalized)) != len(normalized):
-        # each copy would be its own input, but the call can take only one of them: the
-        # other's derivative would silently come out zero
-        raise AdmodesError(f"{name}: argnums={argnums!r} names an argument more than once; name each once.")
-    return single, normalized
 
 
 class _Inputs:

@@ -52,6 +52,7 @@ from . import core
 from .core import AdmodesError, IndexedTracer, Trace, Tracer, bind, concrete
 from .ops import elementwise
 from .tree import tree_flatten, tree_map, tree_unflatten
+from .values import as_input, normalize_argnums
 
 __all__ = [
     "trace",
@@ -290,19 +291,6 @@ def _uncounted():
         core.set_counter(previous)
 
 
-def _as_float_input(x, where):
-    value = concrete(x)
-    arr = np.asarray(value)
-    if arr.dtype.kind != "f":
-        if arr.dtype.kind in "iub":
-            raise AdmodesError(
-                f"trace: {where} has dtype {arr.dtype}; traced inputs need real floating-point "
-                "values (pass 3.0 instead of 3), or leave it out of argnums."
-            )
-        raise AdmodesError(f"trace: {where} has dtype {arr.dtype}, which cannot be differentiated.")
-    return arr if not isinstance(x, Tracer) else x
-
-
 def _leaf_names(name, tree):
     """Names for the leaves of one argument, in ``tree_flatten`` order (``params.W1``, ``xs[0]``)."""
     if tree is None:
@@ -359,12 +347,10 @@ def trace(fun: Callable, *args, argnums=None, names=None, output_names=None) -> 
         raise AdmodesError(f"trace(fun, *args): fun must be callable, got {type(fun).__name__}.")
     if argnums is None:
         argnums = tuple(range(len(args)))
-    elif isinstance(argnums, int | np.integer):
-        argnums = (int(argnums),)
-    argnums = tuple(int(i) % len(args) if args else int(i) for i in argnums)
-    for i in argnums:
-        if not 0 <= i < len(args):
-            raise AdmodesError(f"trace: argnums={argnums!r} does not fit a call with {len(args)} argument(s).")
+    if args:  # the API's own checks: an int or a tuple of distinct ints that fit the call
+        argnums = normalize_argnums(argnums, len(args), "trace")[1]
+    elif argnums:
+        raise AdmodesError(f"trace: argnums={argnums!r} does not fit a call with no arguments.")
 
     params = _param_names(fun, len(args))
     graph_trace = GraphTrace()
@@ -376,7 +362,7 @@ def trace(fun: Callable, *args, argnums=None, names=None, output_names=None) -> 
         leaf_names = _leaf_names(params[i], args[i])
         tracers = []
         for k, leaf in enumerate(leaves):
-            value = _as_float_input(leaf, f"argument {i} ({leaf_names[k]})")
+            value = as_input(leaf, f"trace: argument {i} ({leaf_names[k]})")
             t = graph_trace.new_input(value)
             tracers.append(t)
             input_indices.append(t.index)

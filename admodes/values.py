@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["refusal", "COMPLEX_ADVICE"]
+from .core import AdmodesError, Tracer, concrete
+
+__all__ = ["refusal", "COMPLEX_ADVICE", "as_input", "normalize_argnums", "check_argnums_type"]
 
 COMPLEX_ADVICE = (
     "admodes differentiates real-valued code only, and a derivative through complex values "
@@ -74,3 +76,75 @@ def _dtype_refusal(dtype) -> str | None:
             "np.stack, np.concatenate or np.where instead."
         )
     return f"an array of dtype {dtype}, which has no derivative. Pass a float array."
+
+
+# ------------------------------------------------------------------ differentiated inputs
+
+
+def as_input(x, where: str):
+    """A differentiable input as an array of a real floating dtype (a clear error otherwise)."""
+    if isinstance(x, Tracer):
+        value = concrete(x)
+        dtype = np.result_type(value)
+    else:
+        if type(x) is np.ndarray and x.dtype.kind == "f":
+            return x
+        if isinstance(x, np.ndarray) and (reason := refusal(x)) is not None:  # np.matrix, np.ma ...
+            raise AdmodesError(f"{where} is {reason}")
+        if isinstance(x, str | bytes):
+            raise AdmodesError(f"{where} is a string ({x!r}); pass a number or a float array.")
+        try:
+            value = np.asarray(x)
+        except Exception as exc:  # pragma: no cover - exotic objects
+            raise AdmodesError(f"{where} is not an array: {type(x).__name__}") from exc
+        dtype = value.dtype
+    if dtype.kind == "f":
+        return x if isinstance(x, Tracer) else value
+    if dtype.kind in "iub":
+        raise AdmodesError(
+            f"{where} has dtype {dtype}; derivatives need real floating-point inputs (as in JAX). "
+            "Pass floats, e.g. np.asarray(x, dtype=float), or 3.0 instead of 3; "
+            "or leave it out of argnums if it is not differentiated."
+        )
+    if dtype.kind == "c":
+        raise AdmodesError(f"{where} is complex. " + COMPLEX_ADVICE)
+    raise AdmodesError(f"{where} has dtype {dtype}, which cannot be differentiated; pass a float array.")
+
+
+def check_argnums_type(argnums, name):
+    """argnums must be an int or a non-empty tuple/list of ints (checked when the transformation is built)."""
+    def is_index(i):
+        return isinstance(i, int | np.integer) and not isinstance(i, bool | np.bool_)
+
+    if is_index(argnums):
+        return
+    if isinstance(argnums, tuple | list) and not argnums:
+        raise AdmodesError(f"{name}: argnums is empty; name at least one argument to differentiate.")
+    if isinstance(argnums, tuple | list) and all(is_index(i) for i in argnums):
+        return
+    raise AdmodesError(
+        f"{name}: argnums={argnums!r} ({type(argnums).__name__}) must be an int or a non-empty "
+        "tuple of ints naming positional arguments, e.g. argnums=0 or argnums=(0, 2)."
+    )
+
+
+def normalize_argnums(argnums, nargs: int, name: str):
+    """``(single, indices)`` for ``argnums`` in a call with ``nargs`` positional arguments:
+    negative indices resolved, each argument named at most once, a clear error otherwise."""
+    if type(argnums) is int and 0 <= argnums < nargs:  # the default argnums=0: nothing to check
+        return True, (argnums,)
+    check_argnums_type(argnums, name)
+    single = isinstance(argnums, int | np.integer)
+    nums = (int(argnums),) if single else tuple(argnums)
+    for i in nums:
+        if not isinstance(i, int | np.integer) or not -nargs <= i < nargs:
+            raise AdmodesError(
+                f"{name}: argnums={argnums!r} does not fit a call with {nargs} positional "
+                f"argument(s); use an index in 0..{nargs - 1}."
+            )
+    normalized = tuple(int(i) % nargs for i in nums)
+    if len(set(normalized)) != len(normalized):
+        # each copy would be its own input, but the call can take only one of them: the
+        # other's derivative would silently come out zero
+        raise AdmodesError(f"{name}: argnums={argnums!r} names an argument more than once; name each once.")
+    return single, normalized
