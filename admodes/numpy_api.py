@@ -386,7 +386,9 @@ def moveaxis(a, source, destination):
 @implements(np.concatenate)
 def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     _refuse_keywords("concatenate", {"out": out})
-    arrays = list(arrays) if dtype is None else [astype(a, dtype) for a in arrays]
+    arrays = [a if isinstance(a, Tracer) else _operand(a, "np.concatenate") for a in arrays]
+    if dtype is not None:
+        arrays = [astype(a, dtype) for a in arrays]
     if axis is None:
         arrays = [ravel(a) for a in arrays]
         axis = 0
@@ -440,6 +442,7 @@ def where(condition, x=None, y=None):
 @implements(np.clip)
 def clip(a, a_min=None, a_max=None, out=None, **kwargs):
     _refuse_keywords("clip", {"out": out, **kwargs})
+    a_min, a_max = (b if b is None or isinstance(b, Tracer) else _operand(b, "np.clip") for b in (a_min, a_max))
     if a_min is not None:
         a = elementwise.maximum(a, a_min)
     if a_max is not None:

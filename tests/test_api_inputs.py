@@ -89,6 +89,14 @@ SEQUENCE_FUNCTIONS = {
     "x ** list": (lambda x: np.abs(x) ** [1.0, 2.0, 3.0], lambda x: np.abs(x) ** np.array([1.0, 2.0, 3.0])),
     "int list": (lambda x: x * [1, 2, 3], lambda x: x * np.array([1, 2, 3])),
     "np.float64 scalar": (lambda x: x * np.float64(3.0), lambda x: x * 3.0),
+    "np.concatenate([x, list])": (lambda x: np.concatenate([x, [1.0, 2.0]]), lambda x: np.concatenate([x, np.array([1.0, 2.0])])),
+    "np.clip(x, list, list)": (lambda x: np.clip(x, [0.0, -2.0, 0.0], [1.0, 1.0, 1.5]),
+                               lambda x: np.clip(x, np.array([0.0, -2.0, 0.0]), np.array([1.0, 1.0, 1.5]))),
+    "np.dot(list, x)": (lambda x: np.dot([[1.0, 2.0, 3.0]], x), lambda x: np.dot(np.array([[1.0, 2.0, 3.0]]), x)),
+    "np.where(c, x, list)": (lambda x: np.where(x > 0, x, [5.0, 6.0, 7.0]), lambda x: np.where(x > 0, x, np.array([5.0, 6.0, 7.0]))),
+    "np.einsum(x, list)": (lambda x: np.einsum("i,i->", x, [1.0, 2.0, 3.0]), lambda x: np.einsum("i,i->", x, np.array([1.0, 2.0, 3.0]))),
+    "list @ x": (lambda x: [[1.0, 2.0, 3.0]] @ x, lambda x: np.array([[1.0, 2.0, 3.0]]) @ x),
+    "np.stack([x, list])": (lambda x: np.stack([x, [1.0, 2.0, 3.0]]), lambda x: np.stack([x, np.array([1.0, 2.0, 3.0])])),
 }
 
 
