@@ -534,6 +534,11 @@ def _binary_operator(prim, reflected, symbol):
     return operator
 
 
+def _plain(value, where):
+    """``_operand`` for an operand that may also be traced (Tracer methods and operators)."""
+    return value if isinstance(value, Tracer) or type(value) is float else _operand(value, where)
+
+
 def _round(self, ndigits=None):
     """round(x): NumPy's rounding (half to even) as an array, with a zero derivative (as JAX)."""
     return frozen(np.round, self, decimals=0 if ndigits is None else ndigits)
@@ -568,10 +573,10 @@ def _install(tracer_class):
     t.__divmod__ = _plain_operator(np.divmod, False)
     t.__rdivmod__ = _plain_operator(np.divmod, True)
     t.__round__ = _round
-    t.__pow__ = lambda self, other: e.power_any(self, other)
-    t.__rpow__ = lambda self, other, p=e.power: bind(p, (other, self), _NO_PARAMS)
-    t.__matmul__ = lambda self, other: matmul(self, other)
-    t.__rmatmul__ = lambda self, other: matmul(other, self)
+    t.__pow__ = lambda self, other: e.power_any(self, _plain(other, "the ** operator"))
+    t.__rpow__ = lambda self, other, p=e.power: bind(p, (_plain(other, "the ** operator"), self), _NO_PARAMS)
+    t.__matmul__ = lambda self, other: matmul(self, _plain(other, "the @ operator"))
+    t.__rmatmul__ = lambda self, other: matmul(_plain(other, "the @ operator"), self)
     t.__neg__ = lambda self: e.neg(self)
     t.__pos__ = lambda self: self
     t.__abs__ = lambda self: e.absolute(self)
@@ -597,7 +602,7 @@ def _install(tracer_class):
     t.flatten = lambda self, order="C": ravel(self)
     t.squeeze = lambda self, axis=None: squeeze(self, axis)
     t.swapaxes = lambda self, a1, a2: swapaxes(self, a1, a2)
-    t.dot = lambda self, other: dot(self, other)
+    t.dot = lambda self, other: dot(self, _plain(other, "x.dot"))
     t.clip = lambda self, a_min=None, a_max=None: clip(self, a_min, a_max)
     t.astype = lambda self, dtype, **kwargs: astype(self, dtype)
     t.copy = lambda self, order="C": self
