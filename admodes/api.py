@@ -329,6 +329,9 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     if not primals:
         raise AdmodesError("vjp(fun, *primals): give at least one primal argument.")
     inputs = _Inputs(primals, tuple(range(len(primals))), "vjp")
+    # vjp_fun sweeps later, after the caller may have written to its inputs: record on copies
+    inputs.leaves = [leaf.copy() if type(leaf) is np.ndarray and leaf.flags.writeable else leaf
+                     for leaf in inputs.leaves]
     recording = _Recording(fun, inputs, has_aux, "vjp")
 
     def vjp_fun(cotangent):

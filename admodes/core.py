@@ -33,8 +33,10 @@ whole Jacobian go through one vectorised sweep.
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import math
+import threading
 
 import numpy as np
 
@@ -54,6 +56,26 @@ __all__ = [
 
 class AdmodesError(TypeError):
     """A value or a call that admodes cannot differentiate; the message says why and what to do."""
+
+
+COMPLEX_ADVICE = (
+    "admodes differentiates real-valued code only, and a derivative through complex values "
+    "would be wrong. Keep the computation real: carry real and imaginary parts as two real "
+    "arrays ((a + ib) x = a x + i b x, |z| = np.hypot(re, im))."
+)
+
+_F64 = np.dtype(np.float64)
+
+
+def check_real(prim, out):
+    """Refuse a complex result of a traced operation (the traces call this on every result).
+
+    Complex constants are refused where they meet a traced value (admodes.values); this
+    catches what gets past that: a complex keyword argument, a custom rule's complex result.
+    """
+    dtype = getattr(out, "dtype", None)
+    if dtype is not _F64 and dtype is not None and dtype.kind == "c":
+        raise AdmodesError(f"The operation '{prim.name}' gave a complex result (dtype {dtype}) from a traced value. " + COMPLEX_ADVICE)
 
 
 # --------------------------------------------------------------------------------------
@@ -296,9 +318,40 @@ def concrete(x):
 # Dispatch
 # --------------------------------------------------------------------------------------
 
-# Recordings (admodes.replay) that want to hear about comparisons of traced values, so
-# that a replay can check it takes the same branches.
+# Per-thread state. Op counters (admodes.cost) and recordings that hear about comparisons
+# (admodes.replay) belong to the thread (the context) that opened them: a count_ops block
+# in one thread must not count another thread's work, and a recording must not log another
+# thread's comparisons. Each lives in a ContextVar; the module globals below only say
+# whether *some* context has one, so the hot paths cost one global load when nobody counts
+# or records, and look up the current context only when someone does.
+
+_counter_var: contextvars.ContextVar = contextvars.ContextVar("admodes_counter", default=None)
+_observers_var: contextvars.ContextVar = contextvars.ContextVar("admodes_observers", default=())
+_state_lock = threading.Lock()
+_active_counters = 0
+_active_observers = 0
+
+# Truthy while some context has a recording open (see add_observer).
 observers: list = []
+
+
+def add_observer(observer):
+    """Let ``observer.note_comparison`` hear the comparisons of traced values in this context."""
+    global _active_observers
+    _observers_var.set(_observers_var.get() + (observer,))
+    with _state_lock:
+        _active_observers += 1
+        observers[:] = [True]
+
+
+def remove_observer(observer):
+    global _active_observers
+    current = _observers_var.get()
+    _observers_var.set(tuple(o for o in current if o is not observer))
+    with _state_lock:
+        _active_observers -= 1
+        if _active_observers == 0:
+            observers.clear()
 
 
 def decide(fn, *operands):
@@ -316,18 +369,42 @@ def decide(fn, *operands):
 
 
 def note_comparison(ufunc, operands, result):
-    for observer in observers:
+    for observer in _observers_var.get():
         observer.note_comparison(ufunc, operands, result)
 
 
-# The op counter of admodes.cost, or None. A module global keeps the check in the hot
-# path to one load and one comparison.
+class _CountersOfThisContext:
+    """``core._counter`` while some context counts: records into the current context's
+    counter, if it has one (another thread's count_ops block must not see this work)."""
+
+    __slots__ = ()
+
+    def record(self, prim, out, args, params):
+        counter = _counter_var.get()
+        if counter is not None:
+            counter.record(prim, out, args, params)
+
+
+_SOME_CONTEXT_COUNTS = _CountersOfThisContext()
+
+# Not None while some context counts (hot paths test it with one global load); the
+# counter of the current context is ``counting()``.
 _counter = None
 
 
+def counting():
+    """The op counter of the current context (thread), or None."""
+    return None if _counter is None else _counter_var.get()
+
+
 def set_counter(counter):
-    global _counter
-    previous, _counter = _counter, counter
+    """Install ``counter`` for the current context; returns the one it replaces."""
+    global _counter, _active_counters
+    previous = _counter_var.get()
+    _counter_var.set(counter)
+    with _state_lock:
+        _active_counters += (counter is not None) - (previous is not None)
+        _counter = _SOME_CONTEXT_COUNTS if _active_counters > 0 else None
     return previous
 
 

@@ -16,7 +16,7 @@ directions and one sweep yields k columns of the Jacobian.
 from __future__ import annotations
 
 from . import core
-from .core import Trace, Tracer, bind
+from .core import Trace, Tracer, bind, check_real
 from .ops.elementwise import add as _add
 
 __all__ = ["Dual", "ForwardTrace", "push_tangents"]
@@ -54,6 +54,7 @@ class ForwardTrace(Trace):
             out = prim.impl(*primals, **params)
             if core._counter is not None:
                 core._counter.record(prim, out, primals, params)
+            check_real(prim, out)
         nb = self.nb
         rules = prim.jvps
         if prim.jvp is not None:
@@ -87,6 +88,7 @@ class ForwardTrace(Trace):
             out = prim.impl(primal, **params)
             if core._counter is not None:
                 core._counter.record(prim, out, (primal,), params)
+            check_real(prim, out)
         if x.tangent is None:
             return out
         rule = prim.jvps[0] if prim.jvps is not None else None

@@ -136,7 +136,8 @@ class GraphTrace(Trace):
                 primals.append(a.primal)
                 parents.append(a.index)
             else:
-                primals.append(a)
+                # the graph's forward() and backward() run later: keep a constant as it is now
+                primals.append(a.copy() if type(a) is np.ndarray and a.flags.writeable else a)
                 parents.append(-1)
         out = bind(prim, primals, params)
         self.records.append(_Record(prim, dict(params), parents, primals, out))

@@ -145,11 +145,11 @@ def record(fun: Callable, *args, argnums=0) -> "RecordedTape":
     inputs = _Inputs(args, argnums, "record")
     trace = _RecordingTrace()
     recorded = [trace.new_input(x) for x in inputs.leaves]
-    core.observers.append(trace)
+    core.add_observer(trace)
     try:
         out = inputs.call(fun, recorded)
     finally:
-        core.observers.remove(trace)
+        core.remove_observer(trace)
         trace.finished = True
     leaves, out_def = tree_flatten(out)
     outputs = []
@@ -245,7 +245,7 @@ class RecordedTape:
         The op counter of ``ad.count_ops`` counts the interpreter's operations; a
         program has folded its constants away, so counting runs interpreted.
         """
-        if self.compile and core._counter is None:
+        if self.compile and core.counting() is None:
             program = self._programs.get(kind, _UNSTAGED)
             if program is _UNSTAGED:
                 try:
@@ -469,7 +469,7 @@ class RecordedTape:
         leaves = self._leaves(args, check_branches)
         nout = len(self.outputs)
         programs = None
-        if self.compile and core._counter is None:
+        if self.compile and core.counting() is None:
             programs = self._programs.get("vjp", _UNSTAGED)
             if programs is _UNSTAGED:
                 cotangents = [np.zeros(s, d) for s, d in zip(self.out_shapes, self.out_dtypes)]

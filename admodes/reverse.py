@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from . import core
-from .core import IndexedTracer, Trace, Tracer, _level_counter, bind, concrete
+from .core import IndexedTracer, Trace, Tracer, _level_counter, bind, check_real, concrete
 from .ops.elementwise import add as _add
 
 __all__ = ["Node", "Tape", "ReverseTrace", "ShapeDtype", "backward_sweep"]
@@ -96,15 +96,46 @@ def _keep(value):
         return ShapeDtype(np.shape(value), np.result_type(value))
 
 
-class ReverseTrace(Trace):
-    """One reverse-mode derivative call: records onto its tape, then sweeps it backwards."""
+_KEEPS_ARGS = frozenset({"args_only", "both", "args"})
 
-    __slots__ = ("tape",)
+
+def _same_contents(a, b):
+    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+class ReverseTrace(Trace):
+    """One reverse-mode derivative call: records onto its tape, then sweeps it backwards.
+
+    The tape keeps the values its rules need until the backward sweep, which may run after
+    the caller (or the function itself) has written to an array it passed in: a scratch
+    buffer refilled between two uses, an input changed between ``vjp`` and ``vjp_fun``. So
+    a writeable constant array the tape keeps is copied (``_own``), once per distinct
+    contents: a constant used by many operations is kept once, and a buffer refilled
+    between two uses is kept twice. Read-only arrays (broadcast views, or weights marked
+    with ``W.setflags(write=False)``) are kept as they are.
+    """
+
+    __slots__ = ("tape", "owned")
 
     def __init__(self):
         self.level = next(_level_counter)  # Trace.__init__, inline: a trace per jacobian call
         self.finished = False
         self.tape = Tape()
+        self.owned = None  # id -> (the caller's array, the tape's copy of it)
+
+    def _own(self, value):
+        """The tape's own copy of a constant array the caller could still write to."""
+        if not value.flags.writeable:
+            return value
+        owned = self.owned
+        if owned is None:
+            owned = self.owned = {}
+        hit = owned.get(id(value))
+        if hit is not None and hit[0] is value and _same_contents(value, hit[1]):
+            return hit[1]
+        copy = value.copy()
+        owned[id(value)] = (value, copy)  # the original stays referenced, so its id is not reused
+        return copy
 
     def new_input(self, value):
         entries = self.tape.entries
@@ -122,28 +153,43 @@ class ReverseTrace(Trace):
                 primals = [x, y.primal]
                 parents = [-1, y.index]
                 nested = False
+                constant = 0 if type(x) is np.ndarray else -1
             elif type(x) is Node and x._trace is self and type(x.primal) is np.ndarray and not isinstance(y, Tracer):
                 primals = [x.primal, y]
                 parents = [x.index, -1]
                 nested = False
+                constant = 1 if type(y) is np.ndarray else -1
             else:
                 primals, parents, nested = self._unwrap(args)
+                constant = -2
         elif nargs == 1 and type(args[0]) is Node and args[0]._trace is self:  # unary: no loop
             primals = [args[0].primal]
             parents = [args[0].index]
             nested = isinstance(primals[0], Tracer)
+            constant = -1
         else:
             primals, parents, nested = self._unwrap(args)
+            constant = -2
         if nested:
             out = bind(prim, primals, params)
         else:
             out = prim.impl(*primals, **params) if params else prim.impl(*primals)
             if core._counter is not None:
                 core._counter.record(prim, out, primals, params)
+            check_real(prim, out)
         if prim.vjps is None and prim.vjp is None:
             raise prim.missing_rule("VJP")
         entries = self.tape.entries
         saves = prim.saves
+        # constant arrays the rules will read (``constant``: the one constant array of a binary
+        # op, -1 none, -2 unknown) are kept as the tape's own copies
+        if constant != -1 and saves in _KEEPS_ARGS:
+            if constant >= 0:
+                primals[constant] = self._own(primals[constant])
+            else:
+                for j, p in enumerate(parents):
+                    if p < 0 and type(primals[j]) is np.ndarray:
+                        primals[j] = self._own(primals[j])
         if saves == "args_only":
             entries.append((prim, params, parents, primals, None))
         elif saves == "out_only":

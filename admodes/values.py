@@ -24,16 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import AdmodesError, Tracer, concrete
+from .core import COMPLEX_ADVICE, AdmodesError, Tracer, concrete
 
 __all__ = ["refusal", "COMPLEX_ADVICE", "as_input", "normalize_argnums", "check_argnums_type"]
-
-COMPLEX_ADVICE = (
-    "admodes differentiates real-valued code only, and a derivative through complex values "
-    "would be wrong. Keep the computation real: carry real and imaginary parts as two real "
-    "arrays ((a + ib) x = a x + i b x, |z| = np.hypot(re, im))."
-)
-
 
 def refusal(value) -> str | None:
     """Why ``value`` cannot meet a traced value (a message naming what to do), or ``None``."""

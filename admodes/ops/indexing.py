@@ -41,6 +41,10 @@ def normalize_index(index, ndim):
             out.extend(np.nonzero(item))
         elif isinstance(item, np.ndarray) and not np.issubdtype(item.dtype, np.integer):
             raise IndexError(f"arrays used as indices must be of integer or boolean type, got {item.dtype}")
+        elif isinstance(item, np.ndarray) and item.flags.writeable:
+            # the index stays in the op's params until a backward sweep or a replay reads it:
+            # an index array the caller refills afterwards must not change what was recorded
+            out.append(item.copy())
         else:
             out.append(item)
     return tuple(out)
