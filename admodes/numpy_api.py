@@ -211,8 +211,8 @@ def _note_frozen(func, kwargs, operands, result):
     The tape keeps such a value as a constant (sign(x), floor(x), argmax(x), x > 0 ...), so
     the branch check must re-evaluate it at a new point, not only comparisons.
     """
-    if func in _SHAPE_ONLY or any(isinstance(a, list | tuple) for a in operands):
-        return  # nested operands are not re-evaluated by the branch check
+    if func in _SHAPE_ONLY:
+        return
     core.note_comparison(functools.partial(func, **kwargs) if kwargs else func, operands, result)
 
 
@@ -283,6 +283,10 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
 # ----------------------------------------------------------------- shape
 
 
+def _astype_plain(a, dtype):
+    return np.asarray(a).astype(dtype)
+
+
 def astype(a, dtype):
     dtype = np.dtype(dtype)
     if dtype.kind == "c":
@@ -291,7 +295,8 @@ def astype(a, dtype):
             "keep the computation real (e.g. split real and imaginary parts)."
         )
     if not np.issubdtype(dtype, np.floating):
-        return concrete(a).astype(dtype)  # to integers or booleans: no derivative
+        # to integers or booleans: no derivative, and a value the replay must re-check
+        return frozen(_astype_plain, a, dtype=dtype)
     if isinstance(a, Tracer) and a.dtype == dtype:
         return a
     return shape_ops.astype(a, dtype=dtype)

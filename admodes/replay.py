@@ -17,13 +17,16 @@ constants (index arrays included): changing them afterwards does not change the 
 What is frozen at recording time
 --------------------------------
 Python control flow that depends on values (``if x > 0:``, loops whose length depends
-on ``x``) took one path when the tape was recorded, and the replay follows that path
-at every point. Comparisons of traced values, and every other value the tape keeps as
-a constant although it was computed from traced values (``np.sign``, ``np.floor``,
-``np.argmax``, the order of ``np.sort``), are logged while recording, and
-``tape.same_branches(x1)`` (or ``check_branches=True`` on any method) re-evaluates
-them at the new point to tell whether it would take the same branches. Masks built
-from such comparisons (``np.where(x > 0, ...)``) are frozen too.
+on ``x``) took one path when the tape was recorded. Comparisons of traced values, and
+every other value the tape keeps as a constant although it was computed from traced
+values (``astype(int)``, ``np.sign``, ``np.floor``, ``np.argmax``, the order of
+``np.sort``), are logged while recording, and every replay re-evaluates them at the new
+point (the staged program returns the values they read; each check costs about a
+microsecond). Where one differs, the tape re-records itself at the new point, as ADOL-C
+re-tapes (``tape.retapes`` counts it), or raises if recorded with ``retape=False``: a
+replay never returns the recorded branch's numbers at a point that takes another branch.
+``check_branches=False`` on a method skips the check, for functions known to be
+branch-free; ``tape.same_branches(x1)`` answers the question without replaying.
 
 Derivative rules whose local derivative depends on values (``abs``, ``maximum``,
 ``max``, ``0 ** 0``) are re-evaluated at every point when the tape is asked for a
@@ -42,6 +45,7 @@ array([[0.   , 0.   , 0.   ],
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import math
 from typing import Callable
@@ -57,6 +61,9 @@ from .reverse import backward_sweep
 from .tree import TreeDef, tree_flatten, tree_unflatten
 
 __all__ = ["record", "RecordedTape"]
+
+# While a sweep runs for a branch check, the list that receives its forward values.
+_SWEEP_VALUES: contextvars.ContextVar = contextvars.ContextVar("admodes_replay_values", default=None)
 
 
 class _RecordingTrace(Trace):
@@ -112,20 +119,57 @@ class _RecordingTrace(Trace):
         return _Recorded(self, out, len(self.entries) - 1)
 
     def note_comparison(self, ufunc, operands, result):
-        spec = []
-        mine = False
-        for a in operands:
-            # inside a derivative call (ad.record(lambda x: ad.grad(f)(x))) the compared value
-            # is that call's tracer wrapping ours: look through the layers for our own value
-            while isinstance(a, Tracer) and not (type(a) is _Recorded and a._trace is self):
-                a = a.primal
-            if type(a) is _Recorded and a._trace is self:
-                spec.append((a.index, None))
-                mine = True
-            else:
-                spec.append((-1, self._constant(concrete(a))))
-        if mine:
-            self.comparisons.append((ufunc, tuple(spec), np.asarray(result).copy()))
+        spec = tuple(self._spec(a) for a in operands)
+        if any(_mentions(item) for item in spec):
+            self.comparisons.append((ufunc, spec, np.asarray(result).copy()))
+
+    def _spec(self, a):
+        """How the branch check finds operand ``a`` again at a new point: ``(index, None)``
+        for a recorded value, ``(-1, constant)``, or ``(_SEQUENCE, type, items)`` for a
+        list or tuple of such (``np.argmax([x[0], x[1]])``)."""
+        if isinstance(a, tuple | list):
+            return (_SEQUENCE, type(a), tuple(self._spec(item) for item in a))
+        # inside a derivative call (ad.record(lambda x: ad.grad(f)(x))) the compared value
+        # is that call's tracer wrapping ours: look through the layers for our own value
+        while isinstance(a, Tracer) and not (type(a) is _Recorded and a._trace is self):
+            a = a.primal
+        if type(a) is _Recorded and a._trace is self:
+            return (a.index, None)
+        return (-1, self._constant(concrete(a)))
+
+
+_SEQUENCE = -2  # the index of a spec item that is a list or tuple of items
+
+
+def _mentions(item):
+    """Whether a spec item depends on a recorded value."""
+    if item[0] == _SEQUENCE:
+        return any(_mentions(sub) for sub in item[2])
+    return item[0] >= 0
+
+
+def _indices(item):
+    if item[0] == _SEQUENCE:
+        return [i for sub in item[2] for i in _indices(sub)]
+    return [item[0]] if item[0] >= 0 else []
+
+
+def _same(now, recorded):
+    """Whether a re-evaluated branch value equals the recorded one (NaN equal to NaN: a NaN
+    that was frozen is the same branch)."""
+    eq = now == recorded
+    if eq is True or (type(eq) is not bool and eq.all()):
+        return True
+    if getattr(recorded, "dtype", None) is not None and recorded.dtype.kind == "f":
+        return bool(np.array_equal(now, recorded, equal_nan=True))
+    return False
+
+
+def _operand(item, values):
+    """The operand a spec item names, with ``values`` (index -> value) at the new point."""
+    if item[0] == _SEQUENCE:
+        return item[1](_operand(sub, values) for sub in item[2])
+    return values[item[0]] if item[0] >= 0 else item[1]
 
 
 class _Recorded(IndexedTracer):
@@ -134,15 +178,31 @@ class _Recorded(IndexedTracer):
     __slots__ = ()
 
 
-def record(fun: Callable, *args, argnums=0) -> "RecordedTape":
+def record(fun: Callable, *args, argnums=0, retape: bool = True) -> "RecordedTape":
     """Run ``fun(*args)`` once and keep its primitives for replay at new points.
 
     Arguments outside ``argnums`` are frozen at their recorded values; the tape's
     methods take the ``argnums`` arguments only, in order.
+
+    Every replay checks the branches the recording logged (comparisons of traced values,
+    ``astype(int)``, ``np.sign`` and the other values kept as constants) at the new point.
+    Where one differs, the tape re-records itself there (``retape=True``, as ADOL-C
+    re-tapes; ``tape.retapes`` counts how often) or raises (``retape=False``); it never
+    returns the recorded branch's numbers at a point that takes another branch. A method
+    called with ``check_branches=False`` skips the check, for functions known to be
+    branch-free where the few comparisons still cost time.
     """
     from .api import _Inputs
 
+    if not isinstance(retape, bool):
+        raise AdmodesError(f"record: retape must be True or False, got {retape!r}.")
     inputs = _Inputs(args, argnums, "record")
+    tape = _record(fun, inputs)
+    tape.retape = retape
+    return tape
+
+
+def _record(fun, inputs):
     trace = _RecordingTrace()
     recorded = [trace.new_input(x) for x in inputs.leaves]
     core.add_observer(trace)
@@ -162,7 +222,12 @@ def record(fun: Callable, *args, argnums=0) -> "RecordedTape":
             outputs.append((-1, leaf))
         else:
             outputs.append((-1, trace._constant(leaf)))
-    return RecordedTape(trace.entries, trace.comparisons, inputs, outputs, out_def)
+    tape = RecordedTape(trace.entries, trace.comparisons, inputs, outputs, out_def)
+    tape._fun = fun
+    # what re-recording needs: the frozen arguments as they were (the caller may change them)
+    tape._frozen_args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in inputs.args)
+    tape._argnums = inputs.argnums[0] if inputs.single else tuple(inputs.argnums)
+    return tape
 
 
 class RecordedTape:
@@ -189,7 +254,16 @@ class RecordedTape:
         # one array in, one array out: no pytree work on the way in or out
         self._simple = self.single and self.in_def.kind == "leaf" and out_def.kind == "leaf"
         self.compile = True  # replay staged programs (False: interpret the tape, for comparison)
-        self._programs = {}  # method -> its staged Program, or None where it is interpreted
+        self._programs = {}  # (method, checked) -> its staged Program, or None where interpreted
+        self._logged()
+        self.retape = True  # re-record where a branch differs (False: raise)
+        self.retapes = 0  # how often this tape re-recorded itself
+        self._fun = self._frozen_args = self._argnums = None
+
+    def _logged(self):
+        # the entries whose values the branch check reads: a replay returns them beside its outputs
+        self._checked = sorted({i for _, spec, _ in self.comparisons for item in spec for i in _indices(item)})
+        self._plan = None
 
     def __len__(self):
         """Primitive operations on the tape."""
@@ -200,8 +274,8 @@ class RecordedTape:
 
     # -------------------------------------------------------------- inputs
 
-    def _leaves(self, args, check_branches=False):
-        if self._simple and len(args) == 1 and not check_branches:
+    def _leaves(self, args):
+        if self._simple and len(args) == 1:
             x = args[0]  # the common case first: one array of the recorded shape and dtype
             if type(x) is np.ndarray and x.shape == self.in_shapes[0] and x.dtype == self.in_dtypes[0]:
                 return [x]
@@ -230,32 +304,122 @@ class RecordedTape:
                     "(shapes and dtypes are fixed into the recorded operations)."
                 )
             out.append(x)
-        if check_branches and not self.same_branches(*args):
-            raise AdmodesError(
-                "this point takes a different branch of a comparison of traced values than the "
-                "recorded one; record a new tape at this point."
-            )
         return out
 
     # -------------------------------------------------------------- running a sweep
 
-    def _run(self, kind, sweep, inputs):
+    def _run(self, kind, sweep, inputs, check=False, args=None):
         """``sweep(inputs)`` as a staged program (made on first use), or interpreted.
+
+        With ``check``, the sweep also returns the values the logged branches read, and
+        the branches are checked at this point (``_branches_hold``); where one differs the
+        tape re-records itself at ``args`` and runs the sweep again, or raises.
 
         The op counter of ``ad.count_ops`` counts the interpreter's operations; a
         program has folded its constants away, so counting runs interpreted.
         """
+        checked = self._checked if check else ()
         if self.compile and core.counting() is None:
-            program = self._programs.get(kind, _UNSTAGED)
+            program = self._programs.get((kind, bool(checked)), _UNSTAGED)
             if program is _UNSTAGED:
                 try:
-                    program = staging.stage(lambda trace, *xs: sweep(list(xs), trace), inputs)
+                    program = staging.stage(lambda trace, *xs: self._sweep_and_values(sweep, list(xs), trace, checked), inputs)
                 except staging.NotStageable:
                     program = None  # a rule that reads values may drop a contribution elsewhere
-                self._programs[kind] = program
+                self._programs[(kind, bool(checked))] = program
             if program is not None:
-                return list(program(*inputs))
-        return sweep(inputs, None)
+                outs = list(program(*inputs))
+            else:
+                outs = self._sweep_and_values(sweep, inputs, None, checked)
+        else:
+            outs = self._sweep_and_values(sweep, inputs, None, checked)
+        if not checked:
+            return outs
+        ncheck = len(checked)
+        if self._seen_hold(outs[-ncheck:]):
+            return outs[:-ncheck]
+        self._retape(args)
+        return None  # the caller runs its method again on the new recording
+
+    def _sweep_and_values(self, sweep, inputs, trace, checked):
+        """``sweep``'s outputs followed by the values at the ``checked`` entries."""
+        if not checked:
+            return sweep(inputs, trace)
+        box = []
+        token = _SWEEP_VALUES.set(box)
+        try:
+            outs = sweep(inputs, trace)
+        finally:
+            _SWEEP_VALUES.reset(token)
+        values = box[0]
+        return list(outs) + [values[i] for i in checked]
+
+    def _branches_hold(self, values):
+        """Whether every logged branch gives the recorded result with ``values`` (index -> value)."""
+        for fn, spec, result in self.comparisons:
+            if not _same(fn(*[_operand(item, values) for item in spec]), result):
+                return False
+        return True
+
+    def _seen_hold(self, seen):
+        """``_branches_hold`` for the values a checked sweep returned (in ``_checked`` order):
+        the hot path of every replay, so the operands' positions are worked out once."""
+        plan = self._plan
+        if plan is None:
+            where = {i: k for k, i in enumerate(self._checked)}
+            plan = self._plan = [
+                (fn, None if any(item[0] == _SEQUENCE for item in spec) else [(where.get(i, -1), c) for i, c in spec], spec, result)
+                for fn, spec, result in self.comparisons
+            ]
+        for fn, flat, spec, result in plan:
+            if flat is None:
+                operands = [_operand(item, dict(zip(self._checked, seen))) for item in spec]
+            else:
+                operands = [seen[k] if k >= 0 else c for k, c in flat]
+            now = fn(*operands)
+            # the same dtype and shape and the same bytes: the same branch (the usual answer,
+            # found without building an array of comparisons)
+            if type(now) is np.ndarray and now.dtype == result.dtype and now.shape == result.shape:
+                if now.tobytes() == result.tobytes():
+                    continue
+            if not _same(now, result):
+                return False
+        return True
+
+    def _retape(self, args):
+        """Re-record at the point ``args``, which takes another branch, or raise."""
+        if not self.retape or self._fun is None:
+            raise AdmodesError(
+                "this point takes a different branch (a comparison of traced values, an "
+                "astype(int), a sign ...) than the recorded one, so the tape's numbers would be "
+                "the other branch's; record a new tape at this point, or record with retape=True "
+                "to let the tape re-record itself."
+            )
+        full = list(self._frozen_args)
+        if isinstance(self._argnums, int):
+            full[self._argnums] = args[0]
+        else:
+            for i, a in zip(self._argnums, args):
+                full[i] = a
+        from .api import _Inputs
+
+        new = _record(self._fun, _Inputs(tuple(full), self._argnums, "record"))
+        if (new.in_def, new.out_def, new.out_shapes, new.out_dtypes) != (self.in_def, self.out_def, self.out_shapes, self.out_dtypes):
+            raise AdmodesError(
+                "this point takes a different branch than the recorded one, and there the function "
+                f"returns outputs of another structure, shape or dtype ({new.out_shapes} where the "
+                f"tape has {self.out_shapes}); record a separate tape at this point."
+            )
+        if not new.same_branches(*args):
+            raise AdmodesError(
+                "the tape re-recorded itself at a point that takes another branch, and the new "
+                "recording's branches do not hold at that same point: the function's comparisons are "
+                "not reproducible (they read random numbers, np.empty's contents or a global that "
+                "changes). Make them deterministic, or replay with check_branches=False."
+            )
+        retape, retapes, compile_ = self.retape, self.retapes + 1, self.compile
+        self.__dict__.update(new.__dict__)
+        self.retape, self.retapes, self.compile = retape, retapes, compile_
 
     def program(self, method: str = "jacobian", mode: str = "auto") -> "staging.Program | None":
         """The straight-line program a method replays: ``"value"``, ``"grad"``, ``"jvp"``,
@@ -279,7 +443,7 @@ class RecordedTape:
         else:
             raise AdmodesError(f"program: method={method!r} is not 'value', 'grad', 'jvp', 'vjp' or 'jacobian'.")
         key = f"jacobian-{mode}" if method == "jacobian" else method
-        return self._programs.get(key)
+        return self._programs.get((key, False))
 
     # -------------------------------------------------------------- sweeps over the tape
     #
@@ -303,6 +467,9 @@ class RecordedTape:
                 if core._counter is not None:
                     core._counter.record(prim, out, args, params)
             values[i] = out
+        box = _SWEEP_VALUES.get()
+        if box is not None and not box:
+            box.append(values)
         return values
 
     def _output(self, values, k):
@@ -335,6 +502,9 @@ class RecordedTape:
             values[i] = out
             if any(t is not None for t in arg_tangents):
                 tangents[i] = push_tangents(prim, arg_tangents, nb, out, args, params)
+        box = _SWEEP_VALUES.get()
+        if box is not None and not box:
+            box.append(values)
         return values, tangents
 
     def _input_indices(self):
@@ -433,59 +603,86 @@ class RecordedTape:
     # -------------------------------------------------------------- public methods
 
     def same_branches(self, *args) -> bool:
-        """Whether every comparison of traced values recorded gives the same result at ``args``."""
+        """Whether every branch the recording logged (comparisons of traced values and the other
+        values kept as constants) gives the same result at ``args``. Every method checks this
+        itself unless called with ``check_branches=False``."""
         if not self.comparisons:
             return True
         values = self._forward(self._leaves(args))
-        for ufunc, spec, result in self.comparisons:
-            operands = [values[i] if i >= 0 else c for i, c in spec]
-            if not np.array_equal(ufunc(*operands), result):
-                return False
-        return True
+        return self._branches_hold(dict(enumerate(values)))
 
-    def __call__(self, *args, check_branches: bool = False):
+    def _check(self, check_branches):
+        if not isinstance(check_branches, bool):
+            raise AdmodesError(f"check_branches must be True or False, got {check_branches!r}.")
+        return check_branches and bool(self.comparisons)
+
+    def __call__(self, *args, check_branches: bool = True):
         """The function's value at ``args``, by replaying the tape."""
-        outs = self._run("value", self._value_sweep, self._leaves(args, check_branches))
+        check = self._check(check_branches)
+        outs = self._run("value", self._value_sweep, self._leaves(args), check, args)
+        if outs is None:  # re-recorded at this point
+            return self(*args, check_branches=check_branches)
         return tree_unflatten(self.out_def, outs)
 
-    def jvp(self, primals, tangents, check_branches: bool = False):
+    def jvp(self, primals, tangents, check_branches: bool = True):
         """``(out, J @ tangents)`` at ``primals`` (tuples, one entry per recorded argument)."""
         if not isinstance(primals, tuple | list) or not isinstance(tangents, tuple | list):
             raise AdmodesError("jvp(primals, tangents): primals and tangents must be tuples, one entry per recorded argument.")
-        leaves = self._leaves(tuple(primals), check_branches)
+        check = self._check(check_branches)
+        leaves = self._leaves(tuple(primals))
         in_def = TreeDef("tuple", None, (self.in_def,)) if self.single else self.in_def  # tangents as the tuple they are
         t_leaves = _matching(tuple(tangents), in_def, self.in_shapes, self.in_dtypes, "tangent")
-        both = self._run("jvp", self._jvp_sweep, leaves + t_leaves)
+        both = self._run("jvp", self._jvp_sweep, leaves + t_leaves, check, tuple(primals))
+        if both is None:
+            return self.jvp(primals, tangents, check_branches=check_branches)
         half = len(self.outputs)
         return tree_unflatten(self.out_def, both[:half]), tree_unflatten(self.out_def, both[half:])
 
-    def vjp(self, *args, check_branches: bool = False):
+    def vjp(self, *args, check_branches: bool = True):
         """``(out, vjp_fun)`` at ``args``; ``vjp_fun(cotangent)`` returns one cotangent per argument.
 
         Staged, the program is cut in two (``staging.stage(split=...)``): the forward part
         runs now and keeps the residuals the backward part needs, which runs once per
-        ``vjp_fun`` call.
+        ``vjp_fun`` call. The branches are checked in the forward part.
         """
-        leaves = self._leaves(args, check_branches)
+        check = self._check(check_branches)
+        leaves = self._leaves(args)
         nout = len(self.outputs)
+        checked = self._checked if check else ()
+        nearly = nout + len(checked)
         programs = None
         if self.compile and core.counting() is None:
-            programs = self._programs.get("vjp", _UNSTAGED)
+            programs = self._programs.get(("vjp", bool(checked)), _UNSTAGED)
             if programs is _UNSTAGED:
                 cotangents = [np.zeros(s, d) for s, d in zip(self.out_shapes, self.out_dtypes)]
+
+                def sweep(trace, *xs):
+                    outs = self._sweep_and_values(self._vjp_sweep, list(xs), trace, checked)
+                    # the outputs and the checked values first: they are the first program's
+                    ncot = len(outs) - nout - len(checked)
+                    return outs[:nout] + outs[nout + ncot:] + outs[nout : nout + ncot]
+
                 try:
-                    programs = staging.stage(lambda trace, *xs: self._vjp_sweep(list(xs), trace),
-                                             leaves + cotangents, split=(len(leaves), nout))
+                    programs = staging.stage(sweep, leaves + cotangents, split=(len(leaves), nearly))
                 except staging.NotStageable:
                     programs = None
-                self._programs["vjp"] = programs
+                self._programs[("vjp", bool(checked))] = programs
         if programs is not None:
             first = programs[0](*leaves)
-            outs, residuals = first[:nout], first[nout:]
+            outs, seen, residuals = first[:nout], first[nout:nearly], first[nearly:]
             backward = programs[1]
         else:
-            values = self._forward(leaves)
+            box = []
+            token = _SWEEP_VALUES.set(box)
+            try:
+                values = self._forward(leaves)
+            finally:
+                _SWEEP_VALUES.reset(token)
             outs = [self._output(values, k) for k in range(nout)]
+            seen = [values[i] for i in checked]
+        if checked and not self._seen_hold(seen):
+            self._retape(args)
+            return self.vjp(*args, check_branches=check_branches)
 
         def vjp_fun(cotangent):
             cots = _matching(cotangent, self.out_def, self.out_shapes, self.out_dtypes, "cotangent")
@@ -498,21 +695,27 @@ class RecordedTape:
 
         return tree_unflatten(self.out_def, list(outs)), vjp_fun
 
-    def grad(self, *args, check_branches: bool = False):
+    def grad(self, *args, check_branches: bool = True):
         """The gradient of a scalar recorded function at ``args`` (one replay and one backward sweep)."""
         self._check_scalar("grad")
-        grads = self._run("grad", self._grad_sweep, self._leaves(args, check_branches))
+        check = self._check(check_branches)
+        grads = self._run("grad", self._grad_sweep, self._leaves(args), check, args)
+        if grads is None:
+            return self.grad(*args, check_branches=check_branches)
         tree = tree_unflatten(self.in_def, grads)
         return tree if self.single else tuple(tree)
 
-    def jacobian(self, *args, mode: str = "auto", check_branches: bool = False):
+    def jacobian(self, *args, mode: str = "auto", check_branches: bool = True):
         """The Jacobian at ``args`` (shape ``out.shape + in.shape``), forward or reverse over the tape.
 
         ``auto`` uses forward mode when n <= m (the sizes are known from the recording).
         """
         mode = self._jacobian_mode(mode)
-        leaves = self._leaves(args, check_branches)
-        blocks = self._run(f"jacobian-{mode}", functools.partial(self._jacobian_sweep, mode=mode), leaves)
+        check = self._check(check_branches)
+        leaves = self._leaves(args)
+        blocks = self._run(f"jacobian-{mode}", functools.partial(self._jacobian_sweep, mode=mode), leaves, check, args)
+        if blocks is None:
+            return self.jacobian(*args, mode=mode, check_branches=check_branches)
         if self._simple:
             return blocks[0]
         nin = len(self.in_shapes)

@@ -84,10 +84,18 @@ def test_branches_are_frozen_and_the_check_says_so():
     tape = ad.record(f, np.ones(2))
     assert tape.same_branches(np.array([1.0, 2.0]))
     assert not tape.same_branches(np.array([-1.0, -2.0]))
-    # the frozen branch gives the recorded branch's derivative, which the check warns about
-    np.testing.assert_allclose(tape.jacobian(np.array([-1.0, -2.0])), np.diag([-2.0, -4.0]))
+    # every replay checks the branches: at a point that takes the other one the tape
+    # re-records itself there (as ADOL-C re-tapes) and gives that branch's derivative
+    np.testing.assert_allclose(tape.jacobian(np.array([-1.0, -2.0])), -np.eye(2))
+    assert tape.retapes == 1
+    np.testing.assert_allclose(tape(np.array([-3.0, 1.0])), [3.0, -1.0])
+    assert tape.retapes == 1  # the new recording holds there too
+    # or refuses, when asked not to re-record
+    strict = ad.record(f, np.ones(2), retape=False)
     with pytest.raises(ad.AdmodesError, match="different branch"):
-        tape.jacobian(np.array([-1.0, -2.0]), check_branches=True)
+        strict.jacobian(np.array([-1.0, -2.0]))
+    # check_branches=False opts out: the recorded branch's numbers, as the user asked
+    np.testing.assert_allclose(strict.jacobian(np.array([-1.0, -2.0]), check_branches=False), np.diag([-2.0, -4.0]))
 
 
 def test_grad_needs_a_scalar():

@@ -225,8 +225,10 @@ def test_a_recorded_gradient_logs_the_decisions_of_its_rules():
     assert tape.same_branches(same_signs) and not tape.same_branches(flipped)
     np.testing.assert_allclose(tape(same_signs), ad.grad(f)(same_signs), rtol=1e-14)
     np.testing.assert_allclose(tape.jacobian(same_signs), ad.hessian(f)(same_signs), rtol=1e-14)
+    np.testing.assert_allclose(tape(flipped), ad.grad(f)(flipped), rtol=1e-14)  # re-recorded there
+    assert tape.retapes == 1
     with pytest.raises(ad.AdmodesError, match="different branch"):
-        tape(flipped, check_branches=True)
+        ad.record(ad.grad(f), np.array([1.0, 2.0]), retape=False)(flipped)
 
 
 @pytest.mark.parametrize("fun", [
