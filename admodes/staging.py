@@ -218,17 +218,42 @@ def _item(k):
     return item
 
 
+# Programs longer than this are run by ``_Steps`` instead of being compiled: Python's
+# compiler takes time and memory that grow faster than the source (a 100,000-line function
+# took 25 s and 1.3 GB), where a list of steps costs a tuple per operation and about 0.3 us
+# more per operation and call than compiled code, which NumPy's own call costs dwarf in
+# a program that long.
+COMPILE_LIMIT = 2000
+
+
 class Program:
-    """A staged sweep: a Python function of plain NumPy calls, and its source."""
+    """A staged sweep: a Python function of plain NumPy calls, and its source.
+
+    Up to ``COMPILE_LIMIT`` operations the source is compiled; longer programs run as a
+    list of steps (the same calls in the same order, freeing intermediates as the source
+    does). ``source`` is written out either way (for a long one, when first asked for).
+    """
 
     def __init__(self, inputs, instructions, outputs):
         kept = _live(instructions, outputs)
         self.instructions = kept
         self.inputs = inputs  # the slots the function takes, in order
-        self.source, namespace = _generate(inputs, kept, outputs)
-        code = compile(self.source, "<admodes staged program>", "exec")
-        exec(code, namespace)  # noqa: S102 - the source is generated here, from slots and names only
-        self.fn = namespace["program"]
+        self._outputs = outputs
+        self._source = None
+        self.compiled = len(kept) <= COMPILE_LIMIT
+        if self.compiled:
+            self._source, namespace = _generate(inputs, kept, outputs)
+            code = compile(self._source, "<admodes staged program>", "exec")
+            exec(code, namespace)  # noqa: S102 - the source is generated here, from slots and names only
+            self.fn = namespace["program"]
+        else:
+            self.fn = _Steps(inputs, kept, outputs)
+
+    @property
+    def source(self) -> str:
+        if self._source is None:
+            self._source = _generate(self.inputs, self.instructions, self._outputs)[0]
+        return self._source
 
     def __len__(self):
         return len(self.instructions)
@@ -238,6 +263,46 @@ class Program:
 
     def __repr__(self):
         return f"<Program: {len(self)} operations>\n{self.source}"
+
+
+class _Steps:
+    """A long program as a list of steps ``(function, operands, keywords, slot, dead slots)``,
+    run by one loop over a list of values indexed by slot."""
+
+    __slots__ = ("inputs", "steps", "outputs", "size")
+
+    def __init__(self, inputs, instructions, outputs):
+        last_use = {}
+        for index, (_, _, operands, _) in enumerate(instructions):
+            for o in operands:
+                if type(o) is int:
+                    last_use[o] = index
+        live_out = {ref for ref in outputs if type(ref) is int}
+        steps = []
+        for index, (slot, fn, operands, _) in enumerate(instructions):
+            positional = tuple((o, None) if type(o) is int else (-1, _laid_out(o.value)) for o in operands if type(o) is not tuple)
+            keywords = {o[0]: o[1].value for o in operands if type(o) is tuple}
+            dead = tuple(o for o in set(operands) if type(o) is int and last_use[o] == index and o not in live_out)
+            steps.append((fn, positional, keywords or None, slot, dead))
+        self.inputs = inputs
+        self.steps = steps
+        self.outputs = [(ref, None) if type(ref) is int else (-1, ref.value) for ref in outputs]
+        slots = [slot for slot, *_ in instructions] + list(inputs) + [ref for ref, _ in self.outputs]
+        self.size = max(slots, default=0) + 1
+
+    def __call__(self, *inputs):
+        values = [None] * self.size
+        for slot, x in zip(self.inputs, inputs):
+            values[slot] = x
+        for fn, positional, keywords, slot, dead in self.steps:
+            args = [values[o] if o >= 0 else c for o, c in positional]
+            values[slot] = fn(*args, **keywords) if keywords else fn(*args)
+            for o in dead:
+                values[o] = None
+        return tuple(
+            values[ref] if ref >= 0 else (c.copy() if type(c) is np.ndarray else c)
+            for ref, c in self.outputs
+        )
 
 
 def _live(instructions, outputs):

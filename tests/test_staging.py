@@ -299,3 +299,52 @@ def test_a_tape_holding_an_enclosing_calls_value_is_differentiated_through_its_r
         return np.sum(tape.grad(x0) * np.array([1.0, 2.0]))
 
     np.testing.assert_allclose(ad.grad(g)(np.array([0.5, 3.0])), np.sign(x0) * [1.0, 2.0])
+
+
+# ---- staging at scale: linear, about a kilobyte per operation, no compiler above a size
+
+
+def _long_chain(n):
+    def f(x):
+        for _ in range(n // 2):
+            x = np.sin(x) * 1.0001
+        return np.sum(x)
+    return f
+
+
+def test_a_long_program_runs_as_steps_and_agrees_with_the_compiled_one(monkeypatch):
+    from admodes import staging
+
+    f = _long_chain(600)
+    x = np.linspace(0.0, 1.0, 4)
+    compiled = ad.record(f, x)
+    want_grad, want_jac = compiled.grad(x), compiled.jacobian(x)
+    assert compiled.program("grad").compiled
+    monkeypatch.setattr(staging, "COMPILE_LIMIT", 100)
+    steps = ad.record(f, x)
+    assert not steps.program("grad").compiled
+    x1 = x + 0.3
+    np.testing.assert_array_equal(steps.grad(x1), compiled.grad(x1))
+    np.testing.assert_array_equal(steps.jacobian(x1), compiled.jacobian(x1))
+    np.testing.assert_array_equal(steps.vjp(x1)[1](1.0)[0], compiled.vjp(x1)[1](1.0)[0])
+    np.testing.assert_allclose(steps.grad(x), want_grad, rtol=1e-15)
+    np.testing.assert_allclose(steps.jacobian(x), want_jac, rtol=1e-15)
+    assert "def program(v0):" in steps.program("grad").source  # the source is still there to read
+
+
+def test_staging_memory_per_operation_is_bounded():
+    import tracemalloc
+
+    f = _long_chain(3000)
+    x = np.linspace(0.0, 1.0, 4)
+    tape = ad.record(f, x)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tape.grad(x)  # stages the gradient's program (above COMPILE_LIMIT: a list of steps)
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    ops = len(tape)
+    assert (peak - before) / ops < 2048
+    assert (kept - before) / ops < 2048
