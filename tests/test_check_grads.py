@@ -35,3 +35,20 @@ def test_rejects_bad_arguments():
         ad.check_grads(np.sin, (1.0,), order=3)
     with pytest.raises(ad.AdmodesError, match="sideways"):
         ad.check_grads(np.sin, (1.0,), modes=("sideways",))
+
+
+# an integer argument is checked as a float64 one, not skipped: a wrong rule is still caught
+
+@ad.custom_vjp
+def _wrong_square(x):
+    return x * x
+
+
+_wrong_square.defvjp(lambda x: (x * x, x), lambda x, g: (3.0 * x * g,))  # the slope is 2x
+
+
+@pytest.mark.parametrize("arg", [np.array([1, 2, 3]), 2, np.array([True, False])], ids=["int array", "int", "bool array"])
+def test_check_grads_checks_integer_arguments(arg):
+    with pytest.raises(AssertionError):
+        ad.check_grads(lambda x: np.sum(_wrong_square(x) + x), (arg,), modes=("reverse",))
+    ad.check_grads(lambda x: np.sum(x * x * x), (arg,))  # and passes a right one
