@@ -11,8 +11,8 @@ NumPy and JAX), since the sign is a convention of the LAPACK routine.
 matrix whose other triangle is garbage, so the finite differences (along random, not
 symmetric, directions) check that the derivative is that of the function NumPy computes.
 JAX's ``eigh``/``cholesky`` symmetrize their input (``(A + A^T) / 2``) instead, a
-different function, so the JAX side of those rows (``_numpy_reads``) hands JAX the
-symmetric matrix NumPy reads, built from the same triangle with ``where``.
+different function, so the JAX side of those rows hands JAX the
+symmetric matrix NumPy reads (``harness.numpy_reads``).
 """
 
 import numpy as np
@@ -20,7 +20,7 @@ import pytest
 
 import admodes as ad
 
-from .harness import OpSpec, check_all
+from .harness import OpSpec, check_all, numpy_reads
 
 
 def _well(n, batch=()):
@@ -82,37 +82,24 @@ def _garbage_above(draw, upper=False):
     return noisy
 
 
-def _numpy_reads(xp, a, upper=False):
-    """What NumPy's one-triangle routines read from ``a``, for the JAX side of a row.
-
-    On NumPy ``a`` itself (admodes must read the triangle on its own); on JAX the
-    symmetric matrix ``tril(a) + tril(a, -1)^T`` (``triu`` when ``upper``), on which
-    JAX's symmetrization is the identity.
-    """
-    if xp is np:
-        return a
-    lower = xp.tri(a.shape[-1], dtype=bool)
-    return xp.where(lower.T if upper else lower, a, xp.swapaxes(a, -1, -2))
-
-
 def _signed(xp, v):
     """Eigen/singular vectors in columns with a fixed sign (first row positive)."""
     return v * xp.sign(v[..., :1, :])
 
 
 def _eigh_all(xp, a, uplo="L"):
-    w, v = xp.linalg.eigh(_numpy_reads(xp, a, uplo == "U"), UPLO=uplo)
+    w, v = xp.linalg.eigh(numpy_reads(xp, a, uplo == "U"), UPLO=uplo)
     return xp.concatenate([w[None, :], _signed(xp, v)], axis=0)
 
 
 def _eigh_gauge_free(xp, a):
     """Functions of the eigenvectors that no sign convention changes: V diag(exp(w)) V^T, V o V."""
-    w, v = xp.linalg.eigh(_numpy_reads(xp, a))
+    w, v = xp.linalg.eigh(numpy_reads(xp, a))
     return xp.concatenate([(v * xp.exp(w)) @ v.T, v * v], axis=0)
 
 
 def _cholesky(xp, a, upper=False):
-    return xp.linalg.cholesky(_numpy_reads(xp, a, upper), upper=upper)
+    return xp.linalg.cholesky(numpy_reads(xp, a, upper), upper=upper)
 
 
 def _eigh_built(xp, b):
@@ -152,9 +139,9 @@ LINALG = [
     OpSpec("eigh UPLO=U", lambda xp, a: _eigh_all(xp, a, "U"), (), draw=_garbage_above(_distinct_spectrum(3), True)),
     OpSpec("eigh gauge-free vectors", _eigh_gauge_free, (), draw=_garbage_above(_distinct_spectrum(3))),
     OpSpec("eigh built", _eigh_built, ((3, 3),), domain=(-0.5, 0.5)),
-    OpSpec("eigvalsh", lambda xp, a: xp.linalg.eigvalsh(_numpy_reads(xp, a)), (),
+    OpSpec("eigvalsh", lambda xp, a: xp.linalg.eigvalsh(numpy_reads(xp, a)), (),
            draw=_garbage_above(_distinct_spectrum(3))),
-    OpSpec("eigvalsh UPLO=U", lambda xp, a: xp.linalg.eigvalsh(_numpy_reads(xp, a, True), UPLO="U"), (),
+    OpSpec("eigvalsh UPLO=U", lambda xp, a: xp.linalg.eigvalsh(numpy_reads(xp, a, True), UPLO="U"), (),
            draw=_garbage_above(_distinct_spectrum(3), True)),
     OpSpec("qr tall", _qr_all, ((4, 3),)),
     OpSpec("qr square", _qr_all, ((3, 3),)),
