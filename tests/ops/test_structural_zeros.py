@@ -9,7 +9,8 @@ rule must drop the cotangent of a structural zero with a select *before* any ari
 since ``inf * 0`` is NaN and a matrix product spreads it to every entry.
 
 Each row is checked in reverse mode against ``jax.grad`` (x64) and, where JAX's gradient
-is finite, against central finite differences; ``ad.record``'s replay must agree too.
+is finite, against central finite differences and ``jax.hessian``; ``ad.record``'s replay
+must agree too.
 JAX's own QR rule does not drop them (its gradient is all NaN); for those rows the oracle
 is JAX on ``triu(R)``, and each row states what JAX itself gives.
 Forward mode cannot tell a structural zero from a tangent that is 0 by arithmetic
@@ -158,6 +159,10 @@ def test_reverse_mode_drops_cotangents_of_structural_zeros(row, loss):
         fd = (f_np(x + eps * t) - f_np(x - eps * t)) / (2 * eps)
         np.testing.assert_allclose(np.sum(expected * t), fd, rtol=1e-6, atol=1e-8,
                                    err_msg=f"{row}: the oracle's gradient against finite differences")
+        # second order: forward over reverse, where the dropped cotangents are traced values
+        hessian = np.asarray(jax.hessian(f_oracle)(x))
+        np.testing.assert_allclose(ad.hessian(f_np)(x), hessian, rtol=1e-8, atol=1e-10,
+                                   err_msg=f"{row}: hessian")
 
 
 @pytest.mark.parametrize("loss", list(LOSSES))
