@@ -3,8 +3,8 @@
 Every rule is the standard matrix-calculus result (Giles 2008, "An extended collection
 of matrix derivative results"; Murray 2016 for Cholesky; Townsend 2016 for the SVD),
 written with primitives (``solve``, ``inv``, ``matmul``, ...) so it can be
-differentiated again. Where a derivative has a convention, it is JAX's, which the
-tests check against:
+differentiated again. Where a derivative has a convention, it is JAX's (which the
+tests check against) unless said here:
 
 - ``cholesky``, ``eigh`` and ``eigvalsh`` differentiate what NumPy computes, and NumPy
   reads one triangle only (the lower one; the upper one for ``UPLO='U'`` and
@@ -19,7 +19,8 @@ tests check against:
 - A structurally zero part of an output (the upper triangle of a Cholesky factor, the
   lower one of QR's ``R``) is constant, so whatever cotangent arrives there (inf, from
   ``sqrt`` at 0) is dropped with a ``select`` before any arithmetic: ``inf * 0`` would
-  be NaN and spread to every entry (JAX drops it too).
+  be NaN and spread to every entry. JAX's Cholesky rule drops it too; its QR rule does
+  not (its gradient is NaN there), and we give the gradient of ``triu(R)`` instead.
 - ``qr`` is differentiable in reduced mode for ``m >= n`` and ``svd`` with
   ``full_matrices=False`` (or square input), as in JAX; other cases raise.
 - Eigen- and singular vectors need distinct eigen- / singular values; where two are
@@ -358,7 +359,7 @@ def _qr_vjp(g, nb, out, a):
     m, n = shape_of(a)[-2:]
     q, r = unpack_qr(out, m)
     gq, gr = unpack_qr(g, m)
-    gr = select(np.triu(np.ones((n, n), dtype=bool)), gr, 0)  # R's lower triangle is structurally 0
+    gr = select(_triangle(n, upper=True), gr, 0)  # R's lower triangle is structurally 0: drop first
     mm = sub(matmul(gr, mT(r)), matmul(mT(q), gq))
     dtype = _dtype(mm)
     nn = add(mul(mm, np.triu(np.ones((n, n), dtype=dtype))), mul(mT(mm), np.tri(n, k=-1, dtype=dtype)))
