@@ -95,8 +95,7 @@ def slogdet(a):
 @implements(np.linalg.cholesky)
 def cholesky(a, /, *, upper=False):
     _square(a, "cholesky")
-    lower = linalg.cholesky(a)
-    return linalg.mT(lower) if upper else lower
+    return linalg.cholesky(a, upper=bool(upper))  # NumPy reads the upper triangle for upper=True
 
 
 @implements(np.linalg.eigh)

@@ -3,12 +3,24 @@
 Every rule is the standard matrix-calculus result (Giles 2008, "An extended collection
 of matrix derivative results"; Murray 2016 for Cholesky; Townsend 2016 for the SVD),
 written with primitives (``solve``, ``inv``, ``matmul``, ...) so it can be
-differentiated again. Where a derivative has a convention, it is JAX's, which the
-tests check against:
+differentiated again. Where a derivative has a convention, it is JAX's (which the
+tests check against) unless said here:
 
-- ``cholesky`` and ``eigh`` read a symmetric matrix. NumPy's value uses one triangle;
-  JAX symmetrizes its input, ``A -> (A + A^T) / 2``, so a tangent ``dA`` acts through
-  its symmetric part and a cotangent comes back symmetric. We do the same.
+- ``cholesky``, ``eigh`` and ``eigvalsh`` differentiate what NumPy computes, and NumPy
+  reads one triangle only (the lower one; the upper one for ``UPLO='U'`` and
+  ``cholesky(upper=True)``), without checking symmetry. The function is therefore
+  ``A -> f(P(A))`` with ``P(A) = tril(A) + tril(A, -1)^T`` (``read_triangle``): a
+  tangent acts through ``P(dA)``, and a cotangent ``X`` of the symmetric matrix comes
+  back as ``P^T(X)`` (``onto_triangle``): the read triangle gets ``X_ij + X_ji`` off the
+  diagonal, ``X_ii`` on it, the unread triangle exactly 0. At a symmetric point along a
+  symmetric direction this is JAX's derivative too; along other directions JAX, which
+  symmetrizes its input (``A -> (A + A^T) / 2``, ``symmetrize_input=True``), differentiates
+  a different function (its value also differs from NumPy's for a non-symmetric input).
+- A structurally zero part of an output (the upper triangle of a Cholesky factor, the
+  lower one of QR's ``R``) is constant, so whatever cotangent arrives there (inf, from
+  ``sqrt`` at 0) is dropped with a ``select`` before any arithmetic: ``inf * 0`` would
+  be NaN and spread to every entry. JAX's Cholesky rule drops it too; its QR rule does
+  not (its gradient is NaN there), and we give the gradient of ``triu(R)`` instead.
 - ``qr`` is differentiable in reduced mode for ``m >= n`` and ``svd`` with
   ``full_matrices=False`` (or square input), as in JAX; other cases raise.
 - Eigen- and singular vectors need distinct eigen- / singular values; where two are
@@ -50,7 +62,8 @@ from .shape import align, concatenate, reshape, unbroadcast
 
 __all__ = [
     "solve", "inv", "det", "logabsdet", "cholesky", "eigh_packed", "eigvalsh", "qr_packed",
-    "svd_packed", "svdvals", "unpack_eigh", "unpack_qr", "unpack_svd", "symmetrize",
+    "svd_packed", "svdvals", "unpack_eigh", "unpack_qr", "unpack_svd", "read_triangle",
+    "onto_triangle",
 ]
 
 mT = matrix_transpose
@@ -64,9 +77,35 @@ def _ndim(x):
     return len(shape_of(x))
 
 
-def symmetrize(x):
-    """(x + x^T) / 2 over the last two axes."""
-    return mul(add(x, mT(x)), 0.5)
+def _triangle(n, upper, strict=False):
+    """The boolean mask of the lower (or upper) triangle of an n x n matrix."""
+    lower = np.tri(n, k=-1 if strict else 0, dtype=bool)
+    return lower.T if upper else lower
+
+
+def read_triangle(x, upper=False):
+    """The symmetric matrix NumPy's eigh/cholesky read from x: ``tril(x) + tril(x, -1)^T``.
+
+    The upper triangle instead when ``upper``. A select, not masks and a sum, so that an
+    inf or NaN in the unread triangle stays out of the result.
+
+    >>> read_triangle(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[1., 3.],
+           [3., 4.]])
+    """
+    return select(_triangle(shape_of(x)[-1], upper), x, mT(x))
+
+
+def onto_triangle(x, upper=False):
+    """The adjoint of ``read_triangle``: x + x^T on the read triangle, x on the diagonal, 0 elsewhere.
+
+    >>> onto_triangle(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[1., 0.],
+           [5., 4.]])
+    """
+    n = shape_of(x)[-1]
+    both = select(_triangle(n, upper, strict=True), add(x, mT(x)), x)
+    return select(_triangle(n, upper), both, 0)
 
 
 def _trace(x):
@@ -185,9 +224,10 @@ logabsdet.defvjp(lambda g, nb, out, a: mul(_expand2(g), mT(inv(a))))
 
 
 # ---------------------------------------------------------------- cholesky
-# A = L L^T. With S = sym(dA) (JAX symmetrizes the input):
+# A = L L^T, with A = P(A_given) the symmetric matrix read from one triangle. With S = P(dA):
 #   dL = L Phi(L^{-1} S L^{-T}),  Phi(X) = tril(X) with the diagonal halved   (Murray 2016)
-#   A_bar = sym(L^{-T} Phi(L^T L_bar) L^{-1})
+#   A_bar = P^T(L^{-T} Phi(L^T L_bar) L^{-1})
+# ``upper=True`` is NumPy's: it reads the upper triangle and returns U = L^T.
 
 
 def _phi_mask(n, dtype):
@@ -199,31 +239,37 @@ def _right_solve(x, m):
     return mT(solve(mT(m), mT(x)))
 
 
-def _cholesky_jvp(t, nb, out, a):
+def _cholesky_jvp(t, nb, out, a, upper):
     n = shape_of(out)[-1]
-    s = symmetrize(t)
-    x = solve(out, s)  # L^{-1} S
-    y = _right_solve(x, mT(out))  # L^{-1} S L^{-T}
-    return matmul(out, mul(y, _phi_mask(n, _dtype(out))))
+    lower = mT(out) if upper else out
+    s = read_triangle(t, upper)
+    x = solve(lower, s)  # L^{-1} S
+    y = _right_solve(x, mT(lower))  # L^{-1} S L^{-T}
+    dl = matmul(lower, mul(y, _phi_mask(n, _dtype(out))))
+    return mT(dl) if upper else dl
 
 
-def _cholesky_vjp(g, nb, out, a):
+def _cholesky_vjp(g, nb, out, a, upper):
     n = shape_of(out)[-1]
-    p = mul(matmul(mT(out), g), _phi_mask(n, _dtype(out)))  # Phi(L^T L_bar)
-    z = solve(mT(out), p)  # L^{-T} P
-    z = _right_solve(z, out)  # L^{-T} P L^{-1}
-    return symmetrize(z)
+    lower = mT(out) if upper else out
+    # the factor's other triangle is structurally 0: drop its cotangent (maybe inf) first
+    g_lower = select(_triangle(n, False), mT(g) if upper else g, 0)
+    p = mul(matmul(mT(lower), g_lower), _phi_mask(n, _dtype(out)))  # Phi(L^T L_bar)
+    z = solve(mT(lower), p)  # L^{-T} P
+    z = _right_solve(z, lower)  # L^{-T} P L^{-1}
+    return onto_triangle(z, upper)
 
 
-cholesky = Primitive("cholesky", np.linalg.cholesky, flops=_cubic_flops, saves="out")
+cholesky = Primitive("cholesky", lambda a, upper: np.linalg.cholesky(a, upper=upper), flops=_cubic_flops,
+                     saves="out")
 cholesky.defjvp(_cholesky_jvp)
 cholesky.defvjp(_cholesky_vjp)
 
 
 # ---------------------------------------------------------------- eigh
-# A = V diag(w) V^T. With S = sym(dA), M = V^T S V and F_ij = 1 / (w_j - w_i) (0 on the
-# diagonal):  dw = diag(M),  dV = V (F o M).
-# Adjoint: A_bar = sym(V (diag(w_bar) + F o (V^T V_bar)) V^T).
+# A = V diag(w) V^T, A = P(A_given) read from the triangle UPLO names. With S = P(dA),
+# M = V^T S V and F_ij = 1 / (w_j - w_i) (0 on the diagonal):  dw = diag(M),  dV = V (F o M).
+# Adjoint: A_bar = P^T(V (diag(w_bar) + F o (V^T V_bar)) V^T).
 
 
 def _eigh_impl(a, UPLO):
@@ -242,7 +288,7 @@ def _eigh_coupling(w):
 
 def _eigh_jvp(t, nb, out, a, UPLO):
     w, v = unpack_eigh(out)
-    m = matmul(mT(v), matmul(symmetrize(t), v))
+    m = matmul(mT(v), matmul(read_triangle(t, UPLO == "U"), v))
     dw = _diagonal(m)
     dv = matmul(v, mul(_eigh_coupling(w), m))
     return concatenate(_row(dw), dv, axis=_ndim(dv) - 2)
@@ -252,7 +298,7 @@ def _eigh_vjp(g, nb, out, a, UPLO):
     w, v = unpack_eigh(out)
     gw, gv = unpack_eigh(g)
     inner = add(_diag_embed(gw), mul(_eigh_coupling(w), matmul(mT(v), gv)))
-    return symmetrize(matmul(matmul(v, inner), mT(v)))
+    return onto_triangle(matmul(matmul(v, inner), mT(v)), UPLO == "U")
 
 
 eigh_packed = Primitive("eigh", _eigh_impl, flops=_cubic_flops, saves="out")
@@ -266,12 +312,12 @@ def _eigvalsh_vectors(a, UPLO):
 
 def _eigvalsh_jvp(t, nb, out, a, UPLO):
     v = _eigvalsh_vectors(a, UPLO)
-    return _diagonal(matmul(mT(v), matmul(symmetrize(t), v)))
+    return _diagonal(matmul(mT(v), matmul(read_triangle(t, UPLO == "U"), v)))
 
 
 def _eigvalsh_vjp(g, nb, out, a, UPLO):
     v = _eigvalsh_vectors(a, UPLO)
-    return symmetrize(matmul(mul(v, _row(g)), mT(v)))  # V diag(g) V^T
+    return onto_triangle(matmul(mul(v, _row(g)), mT(v)), UPLO == "U")  # P^T(V diag(g) V^T)
 
 
 eigvalsh = Primitive("eigvalsh", lambda a, UPLO: np.linalg.eigvalsh(a, UPLO=UPLO), flops=_cubic_flops,
@@ -313,6 +359,7 @@ def _qr_vjp(g, nb, out, a):
     m, n = shape_of(a)[-2:]
     q, r = unpack_qr(out, m)
     gq, gr = unpack_qr(g, m)
+    gr = select(_triangle(n, upper=True), gr, 0)  # R's lower triangle is structurally 0: drop first
     mm = sub(matmul(gr, mT(r)), matmul(mT(q), gq))
     dtype = _dtype(mm)
     nn = add(mul(mm, np.triu(np.ones((n, n), dtype=dtype))), mul(mT(mm), np.tri(n, k=-1, dtype=dtype)))

@@ -45,6 +45,20 @@ def draw_args(spec: OpSpec, rng, dtype=np.float64):
     return tuple(rng.uniform(lo, hi, size=s).astype(dtype) for s in spec.shapes)
 
 
+def numpy_reads(xp, a, upper=False):
+    """The matrix NumPy's one-triangle routines (eigh, eigvalsh, cholesky) read from ``a``.
+
+    On NumPy ``a`` itself: admodes must read the triangle on its own. On JAX the
+    symmetric matrix ``tril(a) + tril(a, -1)^T`` (``triu`` when ``upper``), on which
+    JAX's own symmetrization ``(A + A^T) / 2`` is the identity, so JAX differentiates
+    the function NumPy computes.
+    """
+    if xp is np:
+        return a
+    lower = xp.tri(a.shape[-1], dtype=bool)
+    return xp.where(lower.T if upper else lower, a, xp.swapaxes(a, -1, -2))
+
+
 def np_fun(spec):
     return lambda *args: spec.fun(np, *args)
 

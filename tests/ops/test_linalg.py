@@ -6,10 +6,13 @@ positive definite ones as ``B B^T + n I``. Eigen- and singular vectors are compa
 up to their sign (``v * sign(v[0])``, a zero-derivative normalisation applied in both
 NumPy and JAX), since the sign is a convention of the LAPACK routine.
 
-``cholesky`` and ``eigh`` follow JAX: a tangent acts through its symmetric part. Rows
-that feed them a symmetric input directly turn finite differences off (NumPy's value
-reads one triangle only, so a non-symmetric perturbation is not what the derivative
-describes); the rows that build the symmetric matrix inside the function keep them.
+``cholesky``, ``eigh`` and ``eigvalsh`` read one triangle of their input, as NumPy does
+(the lower one; the upper one with ``UPLO='U'`` or ``upper=True``). Their rows feed a
+matrix whose other triangle is garbage, so the finite differences (along random, not
+symmetric, directions) check that the derivative is that of the function NumPy computes.
+JAX's ``eigh``/``cholesky`` symmetrize their input (``(A + A^T) / 2``) instead, a
+different function, so the JAX side of those rows hands JAX the
+symmetric matrix NumPy reads (``harness.numpy_reads``).
 """
 
 import numpy as np
@@ -17,7 +20,7 @@ import pytest
 
 import admodes as ad
 
-from .harness import OpSpec, check_all
+from .harness import OpSpec, check_all, numpy_reads
 
 
 def _well(n, batch=()):
@@ -66,14 +69,37 @@ def _separated(m, n):
     return draw
 
 
+def _garbage_above(draw, upper=False):
+    """``draw``'s symmetric matrix with noise added to the triangle NumPy does not read."""
+
+    def noisy(rng):
+        (a,) = draw(rng)
+        noise = rng.uniform(-1, 1, a.shape)
+        n = a.shape[-1]
+        unread = np.tri(n, k=-1, dtype=bool) if upper else ~np.tri(n, dtype=bool)
+        return (a + np.where(unread, noise, 0.0),)
+
+    return noisy
+
+
 def _signed(xp, v):
     """Eigen/singular vectors in columns with a fixed sign (first row positive)."""
     return v * xp.sign(v[..., :1, :])
 
 
-def _eigh_all(xp, a):
-    w, v = xp.linalg.eigh(a)
+def _eigh_all(xp, a, uplo="L"):
+    w, v = xp.linalg.eigh(numpy_reads(xp, a, uplo == "U"), UPLO=uplo)
     return xp.concatenate([w[None, :], _signed(xp, v)], axis=0)
+
+
+def _eigh_gauge_free(xp, a):
+    """Functions of the eigenvectors that no sign convention changes: V diag(exp(w)) V^T, V o V."""
+    w, v = xp.linalg.eigh(numpy_reads(xp, a))
+    return xp.concatenate([(v * xp.exp(w)) @ v.T, v * v], axis=0)
+
+
+def _cholesky(xp, a, upper=False):
+    return xp.linalg.cholesky(numpy_reads(xp, a, upper), upper=upper)
 
 
 def _eigh_built(xp, b):
@@ -104,12 +130,19 @@ LINALG = [
     OpSpec("det stacked", lambda xp, a: xp.linalg.det(a), (), draw=_well(2, (3,))),
     OpSpec("slogdet", lambda xp, a: xp.linalg.slogdet(a)[1] * xp.linalg.slogdet(a).sign, (), draw=_well(3)),
     OpSpec("slogdet negative det", lambda xp, a: xp.linalg.slogdet(-a).logabsdet, (), draw=_well(3)),
-    OpSpec("cholesky symmetric input", lambda xp, a: xp.linalg.cholesky(a), (), draw=_spd(3), fd=False),
+    OpSpec("cholesky reads the lower triangle", _cholesky, (), draw=_garbage_above(_spd(3))),
+    OpSpec("cholesky upper=True reads the upper triangle", lambda xp, a: _cholesky(xp, a, upper=True), (),
+           draw=_garbage_above(_spd(3), upper=True)),
     OpSpec("cholesky built", lambda xp, b: xp.linalg.cholesky(b @ b.T + 3.0 * xp.eye(3, dtype=b.dtype)), ((3, 3),)),
-    OpSpec("cholesky stacked", lambda xp, a: xp.linalg.cholesky(a), (), draw=_spd(2, (2,)), fd=False),
-    OpSpec("eigh", _eigh_all, (), draw=_distinct_spectrum(3), fd=False),
+    OpSpec("cholesky stacked", _cholesky, (), draw=_garbage_above(_spd(2, (2,)))),
+    OpSpec("eigh", _eigh_all, (), draw=_garbage_above(_distinct_spectrum(3))),
+    OpSpec("eigh UPLO=U", lambda xp, a: _eigh_all(xp, a, "U"), (), draw=_garbage_above(_distinct_spectrum(3), True)),
+    OpSpec("eigh gauge-free vectors", _eigh_gauge_free, (), draw=_garbage_above(_distinct_spectrum(3))),
     OpSpec("eigh built", _eigh_built, ((3, 3),), domain=(-0.5, 0.5)),
-    OpSpec("eigvalsh", lambda xp, a: xp.linalg.eigvalsh(a), (), draw=_distinct_spectrum(3), fd=False),
+    OpSpec("eigvalsh", lambda xp, a: xp.linalg.eigvalsh(numpy_reads(xp, a)), (),
+           draw=_garbage_above(_distinct_spectrum(3))),
+    OpSpec("eigvalsh UPLO=U", lambda xp, a: xp.linalg.eigvalsh(numpy_reads(xp, a, True), UPLO="U"), (),
+           draw=_garbage_above(_distinct_spectrum(3), True)),
     OpSpec("qr tall", _qr_all, ((4, 3),)),
     OpSpec("qr square", _qr_all, ((3, 3),)),
     OpSpec("qr mode=r", lambda xp, a: xp.linalg.qr(a, mode="r"), ((4, 2),)),
