@@ -279,6 +279,9 @@ def load(directory):
         if not rows:
             raise FileNotFoundError(f"no results in {directory} (neither {CSV_NAME} nor {JOURNAL_NAME})")
         df = pd.DataFrame(rows)
+        for col in COLUMNS:  # as write_csv writes them
+            if col not in df.columns:
+                df[col] = None
         where = str(directory / JOURNAL_NAME)
     check_results(df, where)
     return df
@@ -351,7 +354,7 @@ def check_results(df, where: str = CSV_NAME) -> None:
         v = pd.to_numeric(df[col], errors="coerce")
         bad = ~(np.isfinite(v) & (v >= 1) & (v == np.round(v)))
         if bad.any():
-            problems.append(f"{col} {df[col][bad].iloc[0]!r} (lines {rows_of(bad)}) is not a positive integer")
+            problems.append(f"{col} {df[col][bad].iloc[0]} (lines {rows_of(bad)}) is not a positive integer")
     ok = (df["status"] == "ok").to_numpy()
     for col in _TIME_COLUMNS:
         v = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
@@ -361,7 +364,7 @@ def check_results(df, where: str = CSV_NAME) -> None:
             good |= np.isnan(v)  # spreads may be absent; a median may not
         bad = ok & ~good
         if bad.any():
-            problems.append(f"{col} {v[bad][0]!r} in an ok row (lines {rows_of(bad)}): times must be finite and "
+            problems.append(f"{col} {v[bad][0]:g} in an ok row (lines {rows_of(bad)}): times must be finite and "
                             f"{'> 0' if strict else '>= 0'}; the file was edited or damaged: rerun those cells")
     if problems:
         raise ResultsError(f"{where} refused:\n  " + "\n  ".join(problems))
