@@ -212,6 +212,10 @@ def lock(directory):
     try:
         with os.fdopen(fd, "w") as f:
             f.write(me)
+    except OSError:  # a full disk: no half-written lock left to puzzle the next run
+        path.unlink(missing_ok=True)
+        raise
+    try:
         yield path
     finally:
         try:

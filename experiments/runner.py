@@ -244,14 +244,17 @@ def run(
     measured the folder, or finished results without the journal to resume them from.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    with interrupts.watch(), lock(out):
-        try:
-            return _run(config, out, resume=resume, progress=progress, plot=plot, argv=argv,
-                        extra_methods=extra_methods, log=log)
-        except KeyboardInterrupt:  # outside the measuring loop (start-up, the final writes)
-            log(f"interrupted: the cells finished in {out} are kept; rerun with --resume to continue")
-            return EXIT_INTERRUPTED
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with interrupts.watch(), lock(out):
+            try:
+                return _run(config, out, resume=resume, progress=progress, plot=plot, argv=argv,
+                            extra_methods=extra_methods, log=log)
+            except KeyboardInterrupt:  # outside the measuring loop (start-up, the final writes)
+                log(f"interrupted: the cells finished in {out} are kept; rerun with --resume to continue")
+                return EXIT_INTERRUPTED
+    except OSError as exc:  # before the first cell (the loop handles its own): no folder, no lock, no space
+        raise ResultsError(_write_failed(exc, out)) from None
 
 
 def _csv_rows(path: Path) -> int:

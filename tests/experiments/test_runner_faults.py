@@ -304,3 +304,26 @@ def test_ctrl_c_swallowed_mid_run_exits_130_and_resume_continues(tmp_path):
     assert json.loads((tmp_path / PROVENANCE_NAME).read_text())["status"] == "interrupted"
     assert run(config, tmp_path, resume=True, progress=False, plot=False, extra_methods=[swallow], log=quiet) == EXIT_OK
     assert [e["cell"] for e in Journal(tmp_path).entries()] == [c.key for c in config.cells]
+
+
+def test_a_full_disk_before_the_first_cell_is_a_refusal_not_a_traceback(folder, monkeypatch):
+    monkeypatch.setattr("experiments.results.Journal.reset", _enospc)
+    before = snapshot(folder)
+    with pytest.raises(ResultsError, match=f"cannot write into {folder}: No space left on device"):
+        run(one_cell(), folder, progress=False, plot=False, log=quiet)
+    assert snapshot(folder) == before and not (folder / LOCK_NAME).exists()
+
+
+def test_a_run_while_another_process_holds_the_folder_is_refused(folder):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys\nfrom experiments.results import lock\n"
+         f"with lock({str(folder)!r}):\n    print('held', flush=True)\n    sys.stdin.read()\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(ResultsError, match=rf"in use by another run \(pid {holder.pid}"):
+            run(one_cell(), folder, resume=True, progress=False, plot=False, log=quiet)
+    finally:
+        holder.communicate("", timeout=60)
+    assert holder.returncode == 0 and not (folder / LOCK_NAME).exists()
+    assert run(one_cell(), folder, resume=True, progress=False, plot=False, log=quiet) == EXIT_OK
