@@ -261,10 +261,14 @@ def write_csv(rows: list[dict], path) -> None:
     df = df[COLUMNS + [c for c in df.columns if c not in COLUMNS]]
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    df.to_csv(tmp, index=False)
-    with open(tmp, "rb+") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        df.to_csv(tmp, index=False)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError:  # a full disk: the old CSV stays whole, no half-written temp file beside it
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def load(directory):
@@ -334,31 +338,34 @@ def check_results(df, where: str = CSV_NAME) -> None:
     if df.empty:
         raise ResultsError(f"{where}: no rows")
 
+    csv_lines = str(where).endswith(".csv")
+
     def rows_of(mask, limit=5):
-        lines = [str(i + 2) for i in np.flatnonzero(np.asarray(mask))[:limit]]  # +2: header, 1-based
-        more = int(np.asarray(mask).sum()) - len(lines)
-        return ", ".join(lines) + (f" and {more} more" if more > 0 else "")
+        """Where the rows are: CSV line numbers (header is line 1), else row indices."""
+        picked = [str(i + 2 if csv_lines else i) for i in np.flatnonzero(np.asarray(mask))[:limit]]
+        more = int(np.asarray(mask).sum()) - len(picked)
+        return ("lines " if csv_lines else "rows ") + ", ".join(picked) + (f" and {more} more" if more > 0 else "")
 
     dup = df.duplicated(subset=["cell", "method"], keep="first")
     if dup.any():
         first = df[dup].iloc[0]
         problems.append(f"{int(dup.sum())} duplicated (cell, method) row(s), e.g. {first['cell']} {first['method']} "
-                        f"(lines {rows_of(dup)}): two runs wrote into one folder; rerun the suite into a fresh --out")
+                        f"({rows_of(dup)}): two runs wrote into one folder; rerun the suite into a fresh --out")
     for col, pattern in (("suite", _PLAIN_NAME), ("family", _PLAIN_NAME), ("method", _PLAIN_NAME),
                          ("cell", _PLAIN_CELL)):
         bad = ~df[col].astype(str).map(lambda v, p=pattern: p.fullmatch(v) is not None)
         if bad.any():
-            problems.append(f"{col} {df[col][bad].iloc[0]!r} (lines {rows_of(bad)}) is not a plain name "
+            problems.append(f"{col} {df[col][bad].iloc[0]!r} ({rows_of(bad)}) is not a plain name "
                             "(letters, digits, _ . + -); it would be copied into tables and the paper as markup")
     bad_status = ~df["status"].isin(STATUSES)
     if bad_status.any():
-        problems.append(f"status {df['status'][bad_status].iloc[0]!r} (lines {rows_of(bad_status)}) is not one of "
+        problems.append(f"status {df['status'][bad_status].iloc[0]!r} ({rows_of(bad_status)}) is not one of "
                         f"{', '.join(STATUSES)}")
     for col in ("n", "m"):
         v = pd.to_numeric(df[col], errors="coerce")
         bad = ~(np.isfinite(v) & (v >= 1) & (v == np.round(v)))
         if bad.any():
-            problems.append(f"{col} {df[col][bad].iloc[0]} (lines {rows_of(bad)}) is not a positive integer")
+            problems.append(f"{col} {df[col][bad].iloc[0]} ({rows_of(bad)}) is not a positive integer")
     ok = (df["status"] == "ok").to_numpy()
     for col in _TIME_COLUMNS:
         v = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
@@ -368,7 +375,7 @@ def check_results(df, where: str = CSV_NAME) -> None:
             good |= np.isnan(v)  # spreads may be absent; a median may not
         bad = ok & ~good
         if bad.any():
-            problems.append(f"{col} {v[bad][0]:g} in an ok row (lines {rows_of(bad)}): times must be finite and "
+            problems.append(f"{col} {v[bad][0]:g} in an ok row ({rows_of(bad)}): times must be finite and "
                             f"{'> 0' if strict else '>= 0'}; the file was edited or damaged: rerun those cells")
     if problems:
         raise ResultsError(f"{where} refused:\n  " + "\n  ".join(problems))

@@ -302,7 +302,6 @@ def _prepare_folder(out: Path, journal: Journal, config: Config, resume: bool, l
         journal.reset()
         (out / CSV_NAME).unlink(missing_ok=True)
         return {}
-    journal.repair()
     entries = journal.entries()  # a damaged line is a ResultsError naming it
     previous = _read_provenance(out / PROVENANCE_NAME)
     if entries and not previous:
@@ -321,6 +320,7 @@ def _prepare_folder(out: Path, journal: Journal, config: Config, resume: bool, l
                            f"{journal.path.name} is {'empty' if journal.path.exists() else 'missing'}: resuming would "
                            "measure every cell again and replace them. Restore the journal, or move the results "
                            "away and rerun without --resume")
+    journal.repair()  # only now: a refused resume leaves even a crash's half line in place
     return previous
 
 

@@ -16,7 +16,6 @@ import sys
 import pytest
 from experiments_helpers import quiet, tiny, tiny_raw
 
-from experiments import interrupts
 from experiments.__main__ import main
 from experiments.config import ConfigError, validate
 from experiments.methods import Method, Prepared
@@ -327,3 +326,21 @@ def test_a_run_while_another_process_holds_the_folder_is_refused(folder):
         holder.communicate("", timeout=60)
     assert holder.returncode == 0 and not (folder / LOCK_NAME).exists()
     assert run(one_cell(), folder, resume=True, progress=False, plot=False, log=quiet) == EXIT_OK
+
+
+def test_a_disk_full_for_every_write_leaves_no_temp_files_and_says_provenance_is_stale(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "fsync", _enospc)  # every atomic write (journal, CSV, provenance) fails
+    lines = []
+    assert run(tiny(**TWO_CELLS), tmp_path, progress=False, plot=False, log=lines.append) == EXIT_FAILED
+    assert any("No space left on device" in line for line in lines)
+    assert any("could not be written either" in line and "'write failed'" in line for line in lines)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [JOURNAL_NAME]  # no *.tmp, no lock
+
+
+def test_a_refused_resume_keeps_even_a_half_written_last_line(folder):
+    with open(folder / JOURNAL_NAME, "a") as f:
+        f.write('{"cell": "half')
+    before = snapshot(folder)
+    with pytest.raises(ResultsError, match="another config"):
+        run(one_cell(repeats=3), folder, resume=True, progress=False, plot=False, log=quiet)
+    assert snapshot(folder) == before
