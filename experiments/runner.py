@@ -395,8 +395,8 @@ def _run(config: Config, out: Path, *, resume, progress, plot, argv, extra_metho
             rows = measure_cell(cell, todo, config, config.name, on_method, lambda row: bar.update(1))
             interrupts.check()  # a Ctrl-C swallowed inside the cell: its rows are not kept
             journal.append(cell.key, rows)
+            measured += 1  # kept from here on, even if Ctrl-C comes while the CSV is rewritten
             write_csv(journal.rows(), out / CSV_NAME)
-            measured += 1
             for row in rows:
                 if row["status"] != "ok":
                     bar.write(f"{row['status'].upper()}: {cell.key} {row['method']}: {row['error']}")
