@@ -17,6 +17,8 @@ Anything else (attribute access, other calls, subscripts, lambdas, comprehension
 conditionals, strings, statements such as ``import``) is refused with a message
 saying what was refused, and so are formulas longer than ``MAX_CHARS`` characters,
 with more than ``MAX_NODES`` syntax nodes, or nested deeper than ``MAX_DEPTH``.
+``--dpi`` must lie in ``DPI_RANGE`` and a PNG may have at most ``MAX_PIXELS`` pixels
+(matplotlib renders the whole image in memory: 4 bytes a pixel).
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ FUNCTIONS: dict[str, tuple[Callable, int]] = {
 }
 CONSTANTS = {"pi": math.pi}
 
+DPI_RANGE = (10, 1200)  # --dpi: below 10 nothing is legible, above 1200 is print resolution and more
+MAX_PIXELS = 50_000_000  # of a PNG: 200 MB of RGBA while matplotlib renders it
 MAX_CHARS = 500  # characters of the formula
 MAX_NODES = 200  # syntax-tree nodes
 MAX_DEPTH = 40  # nesting depth of the syntax tree
@@ -316,10 +320,34 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--out", metavar="FILE", help="write the figure: .png, .svg, .pdf, or .dot (Graphviz text)")
     g.add_argument("--direction", choices=("auto", "LR", "TB"), default="auto",
                    help="layers left to right or top to bottom (default: auto)")
-    g.add_argument("--dpi", type=int, default=150, help="resolution of a PNG (default 150)")
+    g.add_argument("--dpi", type=_dpi, default=150,
+                   help=f"resolution of a PNG, {DPI_RANGE[0]} to {DPI_RANGE[1]} (default 150)")
     g.add_argument("--cost", action="store_true",
                    help="also print the cost of one sweep and of the full Jacobian in each mode")
     return parser
+
+
+def _dpi(text: str) -> int:
+    """An ``--dpi`` value: an integer in ``DPI_RANGE`` (argparse reports the error and exits 2)."""
+    try:
+        dpi = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    lo, hi = DPI_RANGE
+    if not lo <= dpi <= hi:
+        raise argparse.ArgumentTypeError(f"{dpi} is outside {lo}..{hi} (150 is the default; 300 prints well)")
+    return dpi
+
+
+def _save_figure(g, out: str, dpi: int, direction: str) -> None:
+    """Draw ``g`` and save it, refusing a PNG of more than ``MAX_PIXELS`` pixels before rendering it."""
+    fig = g.draw(dpi=dpi, direction=direction)
+    width, height = fig.get_size_inches() * dpi
+    if out.lower().endswith(".png") and width * height > MAX_PIXELS:
+        fitting = int(dpi * math.sqrt(MAX_PIXELS / (width * height)))
+        raise ExpressionError(f"--dpi {dpi}: the PNG would be {width:.0f} x {height:.0f} pixels, more than "
+                              f"{MAX_PIXELS:,} in all; use --dpi {fitting} or less, or write .svg or .pdf")
+    fig.savefig(out, dpi=dpi, facecolor="white")
 
 
 def graph_command(args) -> int:
@@ -371,7 +399,7 @@ def graph_command(args) -> int:
         if out.lower().endswith((".dot", ".gv")):
             g.save(out)
         elif out.lower().endswith((".png", ".svg", ".pdf")):
-            g.draw(path=out, dpi=args.dpi, direction=args.direction)
+            _save_figure(g, out, args.dpi, args.direction)
         else:
             raise ExpressionError(f"--out {out}: use a file name ending in .png, .svg, .pdf or .dot")
         print(f"wrote {out}")

@@ -10,7 +10,9 @@
 
 Threads are pinned (BLAS, OpenMP, XLA: 1 by default; ``--threads N``, or ``threads``
 in the config; 0 leaves the environment alone) before NumPy or JAX is imported.
-Exit codes of ``run``: 0 ok, 1 failed cells, 2 refused config, 130 interrupted;
+Exit codes of ``run``: 0 ok, 1 failed cells (or a results file could not be written),
+2 refused config or results folder (in use, damaged, another config on --resume),
+130 interrupted (also during start-up);
 ``report`` and ``compare`` document their own (``experiments/report.py``, ``compare.py``).
 """
 
@@ -19,10 +21,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import interrupts
 from . import threads as _threads
 from .config import SUITES, ConfigError, raw_config
 
 EXIT_BAD_CONFIG = 2
+EXIT_INTERRUPTED = 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,15 +71,22 @@ def _command_line(argv) -> list:
 
 
 def _cmd_run(args, argv=None) -> int:
+    with interrupts.watch():  # from the first moment: importing JAX can swallow a Ctrl-C
+        try:
+            return _run_command(args, argv)
+        except KeyboardInterrupt:
+            print("interrupted during start-up: nothing was measured", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except ConfigError as exc:  # and results.ResultsError: a folder that cannot take the run
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_BAD_CONFIG
+
+
+def _run_command(args, argv) -> int:
     if args.config and (args.suite or args.quick):
-        print("error: give either --config or --suite/--quick, not both", file=sys.stderr)
-        return EXIT_BAD_CONFIG
+        raise ConfigError("give either --config or --suite/--quick, not both")
     suite = "quick" if args.quick else args.suite
-    try:
-        raw = raw_config(suite, args.config)  # standard library only: NumPy is not imported yet
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_CONFIG
+    raw = raw_config(suite, args.config)  # standard library only: NumPy is not imported yet
     overrides = {"threads": args.threads, "repeats": args.repeats, "seed": args.seed}
     if args.methods:
         overrides["methods"] = [m.strip() for m in args.methods.split(",") if m.strip()]
@@ -87,15 +98,13 @@ def _cmd_run(args, argv=None) -> int:
 
     configure_jax()
     from .config import validate
+    from .results import inside
     from .runner import run
 
-    try:
-        config = validate(raw)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_CONFIG
+    config = validate(raw)
     config.source = args.config or f"suite:{suite or 'full'}"
-    out = args.out or f"results/{config.name}"
+    out = args.out or inside("results", config.name)
+    interrupts.check()  # a Ctrl-C swallowed while JAX was imported
     print(f"suite {config.name!r}: {len(config.cells)} cells -> {out} (threads: {config.threads or 'environment'})")
     return run(config, out, resume=args.resume, progress=not args.no_progress, plot=not args.no_plot, argv=_command_line(argv))
 
@@ -108,6 +117,9 @@ def _cmd_plot(args) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except ConfigError as exc:  # results.ResultsError: damaged or duplicated results
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
     for path in written:
         print(path)
     return 0

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +55,8 @@ DEFAULTS: dict = {
     "sweeps": [],
 }
 SWEEP_KEYS = ("family", "n", "m", "size", "methods")
+# a suite's name is a folder (results/NAME) and text in the paper: no '..', '/', markup or spaces
+PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+\-]*")
 
 _GRID = [1, 8, 64, 512]
 
@@ -227,30 +231,37 @@ def validate(raw: dict, *, memory_limit: int | None = None, extra_methods=()) ->
             errors.append(f"{key}: unknown key{_suggest(key, DEFAULTS)}; known keys: {', '.join(DEFAULTS)}")
     cfg = {**copy.deepcopy(DEFAULTS), **{k: v for k, v in raw.items() if k in DEFAULTS}}
 
-    def number(key, lo, *, integer=False, allow_none=False, strict=False):
+    def number(key, lo, *, integer=False, allow_none=False, strict=False, hi=None, why=""):
         v = cfg[key]
         if v is None and allow_none:
             return
         ok = _is_int(v) if integer else (isinstance(v, int | float) and not isinstance(v, bool))
         if not ok:
             errors.append(f"{key}: {v!r} is not {'an integer' if integer else 'a number'}")
+        elif not math.isfinite(v):  # inf never finishes (min_time) or accepts anything (tolerances); nan compares false
+            errors.append(f"{key}: {v} is not a finite number{why}")
         elif v < lo or (strict and v == lo):
             errors.append(f"{key}: {v} must be {'>' if strict else '>='} {lo}")
+        elif hi is not None and v > hi:
+            errors.append(f"{key}: {v} must be <= {hi}{why}")
 
     number("repeats", 1, integer=True)
     number("warmup", 1, integer=True)
-    number("min_time", 0, strict=True)
-    number("budget_s", 0, allow_none=True, strict=True)
+    number("min_time", 0, strict=True, why="; a repeat must last a finite time, e.g. 0.05 (seconds)")
+    number("budget_s", 0, allow_none=True, strict=True, why="; leave budget_s out for no time budget")
     number("threads", 0, integer=True)
     number("seed", 0, integer=True)
-    number("rtol", 0)
-    number("atol", 0)
-    number("max_memory_fraction", 0, strict=True)
+    number("rtol", 0, why="; a tolerance that accepts every Jacobian checks nothing")
+    number("atol", 0, why="; a tolerance that accepts every Jacobian checks nothing")
+    number("max_memory_fraction", 0, strict=True, hi=1, why=" (a fraction of the memory available)")
     if not isinstance(cfg["memory"], bool):
         errors.append(f"memory: {cfg['memory']!r} must be true or false")
     for key in ("name", "description"):
         if not isinstance(cfg[key], str):
             errors.append(f"{key}: {cfg[key]!r} must be a string")
+    if isinstance(cfg["name"], str) and not PLAIN_NAME.fullmatch(cfg["name"]):
+        errors.append(f"name: {cfg['name']!r} is not a plain name (letters, digits, _ . + -, starting with a letter "
+                      "or digit): it names the results folder (results/NAME) and is copied into the paper")
 
     known_methods = {**methods.METHODS, **{m.name: m for m in extra_methods}}
 
@@ -272,8 +283,9 @@ def validate(raw: dict, *, memory_limit: int | None = None, extra_methods=()) ->
         sweeps = []
 
     limit = memory_limit
-    if limit is None and isinstance(cfg["max_memory_fraction"], int | float):
-        limit = int(available_memory() * float(cfg["max_memory_fraction"]))
+    fraction = cfg["max_memory_fraction"]
+    if limit is None and isinstance(fraction, int | float) and math.isfinite(fraction) and 0 < fraction <= 1:
+        limit = int(available_memory() * float(fraction))
     cells: dict[str, Cell] = {}
     seed = cfg["seed"] if _is_int(cfg["seed"]) else 0
     for s, sweep in enumerate(sweeps):
@@ -317,8 +329,8 @@ def validate(raw: dict, *, memory_limit: int | None = None, extra_methods=()) ->
                     if limit is not None and need > limit:
                         errors.append(
                             f"{where}.n/{where}.m: the cell n={n}, m={m}, {fam.size_name}={size} needs about "
-                            f"{need / 2**30:.1f} GiB for its dense Jacobians, more than the {limit / 2**30:.1f} GiB "
-                            f"allowed (max_memory_fraction of the memory available); lower n or m"
+                            f"{need / 2**30:.1f} GiB for its dense Jacobians, constants and recorded tape, more than the {limit / 2**30:.1f} GiB "
+                            f"allowed (max_memory_fraction of the memory available); lower n, m or {fam.size_name}"
                         )
                         continue
                     cell = Cell(name, n, m, size, seed, chosen)

@@ -191,12 +191,18 @@ class Family:
             return f"family {self.name!r} needs n >= {self.min_n} (got n = {n})"
         return None
 
+    def kept(self, n: int, m: int, size: int) -> int:
+        """Floats the problem holds besides its widest intermediate: its constants and
+        what a reverse-mode tape keeps of a loop ``size`` (or ``m``) steps long."""
+        return 0
+
     def estimate_bytes(self, n: int, m: int, size: int) -> int:
         """Rough peak bytes of one cell: several dense m x n Jacobians (result, oracle,
-        basis and transposes) plus vectorised sweeps carrying n (or m) copies of the widest
-        intermediate."""
+        basis and transposes), vectorised sweeps carrying n (or m) copies of the widest
+        intermediate, and the constants and tape of ``kept`` (four copies: the tape, the
+        oracle's and the vectorised sweeps')."""
         w = self.width(n, m, size)
-        return 8 * (6 * n * m + 4 * max(n, m) * w + 4 * w)
+        return 8 * (6 * n * m + 4 * max(n, m) * w + 4 * w + 4 * self.kept(n, m, size))
 
     def label(self, n: int, m: int, size: int) -> str:
         return f"{self.name} n={n} m={m} {self.size_name}={size}"
@@ -269,6 +275,9 @@ class Elementwise(Family):
 
     def width(self, n, m, size):
         return n
+
+    def kept(self, n, m, size):
+        return 3 * size * n  # each of `depth` ops keeps its input and a local derivative of length n
 
 
 @register
@@ -345,6 +354,9 @@ class Poly(Family):
     def width(self, n, m, size):
         return m
 
+    def kept(self, n, m, size):
+        return m * n + 6 * size * m  # the Vandermonde matrix; each of `steps` Euler steps keeps ~6 arrays of m
+
 
 @register
 class Trajectory(Family):
@@ -380,6 +392,9 @@ class Trajectory(Family):
 
     def width(self, n, m, size):
         return max(n, m, size)
+
+    def kept(self, n, m, size):
+        return size * size + size * n + 6 * m * size  # A, B; each of m steps keeps ~6 arrays of `state`
 
 
 @register

@@ -21,6 +21,12 @@ hand, so rerunning the suite and the report updates the paper.
 It refuses, naming the problem, with exit code 1 (and writes nothing):
 
 - missing results (no results.csv / cells.jsonl, or no provenance.json);
+- results that cannot mean what they say (``results.check_results``): a CSV cut off
+  mid-line or with a short record, missing columns, a (cell, method) row twice, an ok
+  row whose time is zero, negative or not finite, names that are not plain; and results
+  whose provenance disagrees (another row count or suite, or a run that never finished);
+- generated text that would contain a marker comment (``<!--`` or ``-->``), which would
+  corrupt the paper for every later run;
 - a marker that is unknown, unclosed, nested or misspelt, or a generator whose marker
   is missing from the paper;
 - a figure referenced by the paper (``](figures/NAME.png)``) that the report does not
@@ -888,28 +894,63 @@ def _worked_example(ctx: Context) -> str:
 
 def load_results(results) -> Context:
     """The context of a results directory, or ``ReportError`` saying what is missing."""
-    from .results import CSV_NAME, JOURNAL_NAME, PROVENANCE_NAME, load
+    from .results import CSV_NAME, JOURNAL_NAME, PROVENANCE_NAME, ResultsError, load
 
     results = Path(results)
     if not results.is_dir():
         raise ReportError(f"no results directory {results}: run `python -m experiments run --quick` "
                           f"(or --suite NAME --out {results}) first")
     try:
-        df = load(results)
+        df = load(results)  # checked: complete records, columns, no duplicates, finite positive times
     except FileNotFoundError:
         raise ReportError(f"no results in {results} (neither {CSV_NAME} nor {JOURNAL_NAME}): run "
                           f"`python -m experiments run --out {results} ...` first") from None
-    if df.empty:
-        raise ReportError(f"{results}/{CSV_NAME} has no rows")
+    except ResultsError as exc:
+        raise ReportError(f"{exc}\n(the paper was left as it was)") from None
     prov_path = results / PROVENANCE_NAME
     if not prov_path.exists():
         raise ReportError(f"no {PROVENANCE_NAME} in {results}: the paper must say where the results were "
                           "measured; rerun the suite (the runner writes it)")
     try:
         prov = json.loads(prov_path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReportError(f"{prov_path} cannot be read: {exc}") from None
+    if not isinstance(prov, dict):
+        raise ReportError(f"{prov_path} is not a provenance record (a JSON object)")
+    _check_against_provenance(df, prov, prov_path)
     return Context(results, df, prov)
+
+
+def _check_against_provenance(df, prov: dict, prov_path: Path) -> None:
+    """The results are the ones the provenance describes: a finished run, its row count and its suite."""
+    problems = []
+    rows = prov.get("rows")
+    if rows is None:
+        problems.append(f"records no row count (status {prov.get('status', '?')!r}): the run that wrote it did not "
+                        "finish; resume it (`python -m experiments run --resume --out DIR ...`) first")
+    elif rows != len(df):
+        problems.append(f"records {rows} rows but the results have {len(df)}: they are not the results it describes "
+                        "(rows added, lost or doubled since); rerun the suite")
+    suites = sorted(set(df["suite"].astype(str)))
+    if prov.get("suite") is not None and suites != [str(prov["suite"])]:
+        problems.append(f"is for the suite {prov['suite']!r} but the results hold {', '.join(map(repr, suites))}")
+    if problems:
+        raise ReportError(f"{prov_path} " + f"\n{prov_path} ".join(problems) + "\n(the paper was left as it was)")
+
+
+_COMMENT = re.compile(r"<!--|-->")
+
+
+def _refuse_markup(name: str, value: str) -> str:
+    """``value``, unless it holds a comment delimiter: copied into paper.md it would open or close a marker."""
+    m = _COMMENT.search(value)
+    if m:
+        around = value[max(0, m.start() - 30):m.end() + 30].replace("\n", " ")
+        raise ReportError(f"generator {name} would write {m.group(0)!r} into the paper (...{around}...): a name in "
+                          "the results or provenance holds a comment marker, which would corrupt paper.md for every "
+                          "later run; rename it (plain names: letters, digits, _ . + -) and rerun the suite "
+                          "(the paper was left as it was)")
+    return value
 
 
 def _figure_refs(text: str) -> list[str]:
@@ -961,7 +1002,7 @@ def build(results, paper_dir, *, check: bool = False, figures: bool = True) -> O
         problems.append(f"{paper} lacks the markers of: {', '.join(missing)} (add <!-- report:begin NAME --> "
                         "<!-- report:end NAME --> where each belongs; `python -m experiments report --list` "
                         "describes them)")
-    bad_refs = [ref for ref in _figure_refs(text) if Path(ref).stem not in PAPER_FIGURES or not ref.endswith(".png")]
+    bad_refs = [ref for ref in _figure_refs(text) if ref not in {f"{f}.png" for f in PAPER_FIGURES}]  # no paths
     if bad_refs:
         problems.append(f"{paper} references figures the report does not draw: {', '.join(bad_refs)} "
                         f"(it draws {', '.join(f + '.png' for f in PAPER_FIGURES)})")
@@ -972,7 +1013,7 @@ def build(results, paper_dir, *, check: bool = False, figures: bool = True) -> O
     values = {}
     for name in dict.fromkeys(names):
         gen = GENERATORS[name]
-        value = gen.fn(ctx)
+        value = _refuse_markup(name, gen.fn(ctx))
         if gen.kind == "inline":
             if "\n" in value:
                 raise ReportError(f"generator {name} is inline but produced several lines")

@@ -8,10 +8,13 @@ Jacobian against the oracle, time (``timing.measure``), count ops (admodes metho
 one extra call under ``admodes.count_ops``), and measure peak memory (two extra
 calls). The cell's rows go to the journal in one atomic append and the CSV is
 rewritten; Ctrl-C or a crash keeps every finished cell, and ``resume=True`` skips
-them.
+them (after checking the folder was measured with the same config).
 
 Exit codes: 0 all cells ok, 1 some cell failed (over tolerance, or the method
-raised), 130 interrupted. Bad configs never get here (``config.ConfigError``).
+raised) or a results file could not be written (a full disk: provenance.json says
+"write failed"), 130 interrupted. Bad configs never get here (``config.ConfigError``);
+a folder that cannot take the run raises ``results.ResultsError`` before anything is
+measured or replaced.
 """
 
 from __future__ import annotations
@@ -26,11 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
+from . import interrupts
 from . import provenance as prov
 from .config import Cell, Config
 from .families import get_family
 from .methods import METHODS, Method
-from .results import CSV_NAME, PROVENANCE_NAME, Journal, write_csv
+from .results import CSV_NAME, PROVENANCE_NAME, Journal, ResultsError, lock, write_csv
 from .timing import measure, peak_rss_delta, peak_tracemalloc
 
 __all__ = ["run", "measure_cell", "oracle_jacobian", "eval_cost", "op_counts", "EXIT_OK", "EXIT_FAILED", "EXIT_INTERRUPTED"]
@@ -215,6 +219,12 @@ def _clear_jax_caches():
             pass
 
 
+# what a resumed run must share with the run it continues (the rest may change: the
+# description, the memory cap, and the methods, whose finished rows are kept)
+SAME_ON_RESUME = ("name", "repeats", "warmup", "min_time", "budget_s", "threads", "seed", "rtol", "atol", "memory",
+                  "sweeps")
+
+
 def run(
     config: Config,
     out_dir,
@@ -226,10 +236,101 @@ def run(
     extra_methods=(),
     log=print,
 ) -> int:
-    """Measure every cell of ``config`` into ``out_dir``; return the exit code."""
-    started = time.perf_counter()
+    """Measure every cell of ``config`` into ``out_dir``; return the exit code.
+
+    ``out_dir`` is locked for the run (``DIR/.lock``, ``results.lock``). Refused with a ``ResultsError``
+    (nothing measured, nothing replaced): a folder another run holds; with ``resume``, a
+    damaged journal, an unreadable provenance, a config that differs from the one that
+    measured the folder, or finished results without the journal to resume them from.
+    """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with interrupts.watch(), lock(out):
+            try:
+                return _run(config, out, resume=resume, progress=progress, plot=plot, argv=argv,
+                            extra_methods=extra_methods, log=log)
+            except KeyboardInterrupt:  # outside the measuring loop (start-up, the final writes)
+                log(f"interrupted: the cells finished in {out} are kept; rerun with --resume to continue")
+                return EXIT_INTERRUPTED
+    except OSError as exc:  # before the first cell (the loop handles its own): no folder, no lock, no space
+        raise ResultsError(_write_failed(exc, out)) from None
+
+
+def _csv_rows(path: Path) -> int:
+    """Data lines of a CSV (0 if absent), read without pandas."""
+    try:
+        with open(path, "rb") as f:
+            return max(0, sum(1 for _ in f) - 1)
+    except FileNotFoundError:
+        return 0
+
+
+def _read_provenance(path: Path) -> dict:
+    """The provenance a resumed run continues; ``ResultsError`` if it cannot be read."""
+    if not path.exists():
+        return {}
+    fix = (f"it records the config these results were measured with, so --resume cannot check it: restore it, "
+           f"or rerun without --resume (which replaces the results in {path.parent})")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ResultsError(f"{path} cannot be read ({exc}); {fix}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
+        raise ResultsError(f"{path} is not a provenance record (no 'config' object); {fix}")
+    return data
+
+
+def _differences(old: dict, new: dict) -> list[str]:
+    new = json.loads(json.dumps(new, default=str))  # as provenance.json holds it (tuples as lists)
+    return [f"{key} {old.get(key)!r} -> {new.get(key)!r}" if key != "sweeps" else "sweeps differ"
+            for key in SAME_ON_RESUME if old.get(key) != new.get(key)]
+
+
+def _prepare_folder(out: Path, journal: Journal, config: Config, resume: bool, log) -> dict:
+    """Check ``out`` can take this run (see ``run``); return the previous provenance when resuming."""
+    csv_rows = _csv_rows(out / CSV_NAME)
+    if not resume:
+        try:
+            kept = sum(len(e["rows"]) for e in journal.entries())
+        except ResultsError:
+            kept = -1  # damaged: replaced all the same, since the run starts afresh
+        if kept or csv_rows:
+            what = f"{max(kept, csv_rows)} finished row(s)" if kept >= 0 else "a damaged journal"
+            log(f"warning: starting afresh in {out}: {what} there (results.csv, cells.jsonl) are replaced; "
+                "stop now (Ctrl-C) and rerun with --resume to continue them instead")
+        journal.reset()
+        (out / CSV_NAME).unlink(missing_ok=True)
+        return {}
+    entries = journal.entries()  # a damaged line is a ResultsError naming it
+    previous = _read_provenance(out / PROVENANCE_NAME)
+    if entries and not previous:
+        raise ResultsError(f"{out} has {len(entries)} finished cell(s) in {journal.path.name} but no "
+                           f"{PROVENANCE_NAME}, so --resume cannot check they were measured with this config; "
+                           f"rerun without --resume (replacing them), or into another --out")
+    if previous:
+        changed = _differences(previous["config"], config.as_dict())
+        if changed:
+            raise ResultsError(f"--resume: {out} was measured with another config ({'; '.join(changed)}); "
+                               "resuming would merge two suites into one results file. Resume with the config "
+                               f"that measured it ({previous.get('config_source', '?')}), or give another --out")
+    recorded = previous.get("rows") or 0
+    if not entries and (csv_rows or recorded):
+        raise ResultsError(f"--resume: {out}/{CSV_NAME} holds {csv_rows or recorded} finished row(s) but the journal "
+                           f"{journal.path.name} is {'empty' if journal.path.exists() else 'missing'}: resuming would "
+                           "measure every cell again and replace them. Restore the journal, or move the results "
+                           "away and rerun without --resume")
+    journal.repair()  # only now: a refused resume leaves even a crash's half line in place
+    return previous
+
+
+def _write_failed(exc: OSError, out: Path) -> str:
+    return (f"cannot write into {out}: {exc.strerror or exc} ({getattr(exc, 'filename', None) or 'a results file'}); "
+            "the cells finished before are kept in the journal: free space, then rerun with --resume")
+
+
+def _run(config: Config, out: Path, *, resume, progress, plot, argv, extra_methods, log) -> int:
+    started = time.perf_counter()
     journal = Journal(out)
     registry = {**METHODS, **{m.name: m for m in extra_methods}}
 
@@ -246,20 +347,8 @@ def run(
     for note in notes:
         log(f"note: {note}")
 
-    previous = {}
-    if resume:
-        journal.repair()
-        if (out / PROVENANCE_NAME).exists():
-            try:
-                previous = json.loads((out / PROVENANCE_NAME).read_text())
-            except (OSError, json.JSONDecodeError):
-                previous = {}
-    else:
-        if journal.path.exists() and journal.entries():
-            log(f"note: starting afresh in {out} (the previous results there are replaced; use --resume to continue them)")
-        journal.reset()
-        for stale in (out / CSV_NAME,):
-            stale.unlink(missing_ok=True)
+    interrupts.check()  # a Ctrl-C during start-up (even a swallowed one) stops here, before anything is replaced
+    previous = _prepare_folder(out, journal, config, resume, log)
     done = journal.done() if resume else set()
 
     plan = []
@@ -281,47 +370,57 @@ def run(
         "resumed": bool(resume),
         "history": history,
     })
-    prov.write_json(out / PROVENANCE_NAME, info)
-    if resume and skipped_cells:
-        log(f"resume: {skipped_cells} finished cell(s) kept, {len(plan)} to measure")
-
-    total = sum(len(todo) for _, todo in plan)
-    status = "complete"
+    status, error = "complete", None
     measured = 0
     bar = None
     try:
+        prov.write_json(out / PROVENANCE_NAME, info)
+        if resume and skipped_cells:
+            log(f"resume: {skipped_cells} finished cell(s) kept, {len(plan)} to measure")
+        total = sum(len(todo) for _, todo in plan)
         from tqdm import tqdm
 
         bar = tqdm(total=total, disable=not progress, unit="meas", file=sys.stderr, dynamic_ncols=True, leave=True)
 
         def on_method(cell, problem, method):
+            interrupts.check()
             bar.set_description_str(problem.label, refresh=False)
             bar.set_postfix_str(method.name, refresh=True)
 
         for k, (cell, todo) in enumerate(plan):
+            interrupts.check()
             if _rss_bytes() > CLEAR_CACHES_ABOVE:  # JAX's compiled code and eager caches (which help nearby cells)
                 _clear_jax_caches()
             gc.collect()
             rows = measure_cell(cell, todo, config, config.name, on_method, lambda row: bar.update(1))
+            interrupts.check()  # a Ctrl-C swallowed inside the cell: its rows are not kept
             journal.append(cell.key, rows)
+            measured += 1  # kept from here on, even if Ctrl-C comes while the CSV is rewritten
             write_csv(journal.rows(), out / CSV_NAME)
-            measured += 1
             for row in rows:
                 if row["status"] != "ok":
                     bar.write(f"{row['status'].upper()}: {cell.key} {row['method']}: {row['error']}")
     except KeyboardInterrupt:
         status = "interrupted"
+    except OSError as exc:  # a full disk (ENOSPC), a read-only folder: say so, keep what is written
+        status, error = "write failed", _write_failed(exc, out)
     finally:
         if bar is not None:
             bar.close()
 
     all_rows = journal.rows()
-    if all_rows:
-        write_csv(all_rows, out / CSV_NAME)
+    if all_rows and status != "write failed":
+        try:
+            write_csv(all_rows, out / CSV_NAME)
+        except OSError as exc:
+            status, error = "write failed", _write_failed(exc, out)
     bad = [r for r in all_rows if r.get("status") != "ok"]
     if status == "interrupted":
         code = EXIT_INTERRUPTED
         log(f"interrupted: {measured} cell(s) finished in this run are kept in {out}; re-run with --resume to continue")
+    elif status == "write failed":
+        code = EXIT_FAILED
+        log(f"error: {error}")
     else:
         code = EXIT_FAILED if bad else EXIT_OK
         if bad:
@@ -338,9 +437,16 @@ def run(
         failures=[{"cell": r["cell"], "method": r["method"], "status": r["status"], "error": r.get("error")} for r in bad],
         finished_utc=_now(),
     )
-    prov.write_json(out / PROVENANCE_NAME, info)
+    if error:
+        info["error"] = error
+    try:
+        prov.write_json(out / PROVENANCE_NAME, info)
+    except OSError as exc:
+        log(f"error: {out / PROVENANCE_NAME} could not be written either ({exc.strerror or exc}); it still says "
+            f"'running': the run ended with status {status!r}")
+        code = code or EXIT_FAILED
 
-    if plot and status != "interrupted" and all_rows:
+    if plot and status not in ("interrupted", "write failed") and all_rows:
         try:
             from . import plots
 

@@ -206,3 +206,33 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(cli)
     assert result.attempted >= 5 and result.failed == 0
+
+
+@pytest.mark.parametrize("dpi, message", [
+    ("0", "0 is outside 10..1200"), ("9", "9 is outside 10..1200"), ("-300", "-300 is outside 10..1200"),
+    ("1201", "1201 is outside 10..1200"), ("100000", "100000 is outside 10..1200"), ("1e3", "'1e3' is not an integer"),
+])
+def test_dpi_out_of_range_is_refused(tmp_path, capsys, dpi, message):
+    out = tmp_path / "g.png"
+    with pytest.raises(SystemExit) as exc:
+        main([*SEED, "--out", str(out), "--dpi", dpi])
+    assert exc.value.code == 2
+    assert f"argument --dpi: {message}" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_png_over_the_pixel_bound_is_refused_before_rendering(tmp_path, capsys, monkeypatch):
+    import matplotlib.image
+
+    monkeypatch.setattr(cli, "MAX_PIXELS", 1_000_000)
+    out = tmp_path / "g.png"
+    with pytest.raises(SystemExit) as exc:
+        main([*SEED, "--out", str(out), "--dpi", "300"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "more than 1,000,000 in all" in err and not out.exists()
+    fitting = int(err.split("use --dpi ")[1].split()[0])
+    assert 10 <= fitting < 300
+    assert main([*SEED, "--out", str(out), "--dpi", str(fitting)]) == 0  # the suggested resolution fits
+    height, width, _ = matplotlib.image.imread(out).shape
+    assert height * width <= 1_000_000
+    assert main([*SEED, "--out", str(tmp_path / "g.svg"), "--dpi", "300"]) == 0  # vector output has no pixels
