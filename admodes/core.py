@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextvars
 import itertools
 import math
+import os
 import threading
 
 import numpy as np
@@ -83,6 +84,13 @@ def check_real(prim, out):
 # --------------------------------------------------------------------------------------
 
 PRIMITIVES: dict[str, "Primitive"] = {}
+
+# Speed shortcuts (a unary op's rule called without the general loop, a binary op with one
+# constant, the W @ x of a dense layer, the small Jacobian's single sweep) each sit behind
+# this switch, in the trace's ``process``, the walkers and the API's Jacobian. With
+# ADMODES_SHORTCUTS=0 every operation takes the general path: CI runs the op tables so,
+# which keeps the general path tested and shows that the shortcuts change no number.
+SHORTCUTS = os.environ.get("ADMODES_SHORTCUTS", "1") != "0"
 
 
 def _default_flops(out, args, params):
@@ -144,6 +152,39 @@ class Primitive:
         """Register one VJP rule per positional argument (``None``: not differentiable)."""
         self.vjps = rules
         return self
+
+    # The one place a rule is called for one argument: every walker (eager reverse mode,
+    # replay, staging, the graph view) and forward mode go through these, so a missing
+    # rule fails the same way everywhere.
+
+    def vjp_of(self, j, g, nb, out, args, params):
+        """The cotangent contribution of argument ``j`` (``None``: zero) for cotangent ``g``."""
+        if self.vjp is not None:
+            return self.vjp(g, nb, out, *args, **params)[j]
+        rules = self.vjps
+        rule = rules[j] if rules is not None and j < len(rules) else None
+        if rule is None:
+            raise self.missing_rule(f"VJP of argument {j}")
+        return rule(g, nb, out, *args, **params)
+
+    def pull(self, traced, g, nb, out, args, params):
+        """The cotangent contributions of the arguments at positions ``traced``, in order."""
+        if self.vjp is not None:  # one rule for all arguments at once
+            contributions = self.vjp(g, nb, out, *args, **params)
+            return [contributions[j] for j in traced]
+        return [self.vjp_of(j, g, nb, out, args, params) for j in traced]
+
+    def jvp_of(self, j, t, nb, out, args, params):
+        """The tangent contribution of argument ``j`` (``None``: zero) for its tangent ``t``."""
+        if self.jvp is not None:
+            tangents = [None] * len(args)
+            tangents[j] = t
+            return self.jvp(tangents, nb, out, *args, **params)
+        rules = self.jvps
+        rule = rules[j] if rules is not None and j < len(rules) else None
+        if rule is None:
+            raise self.missing_rule(f"JVP of argument {j}")
+        return rule(t, nb, out, *args, **params)
 
     def missing_rule(self, kind):
         return NotImplementedError(

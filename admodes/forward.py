@@ -109,16 +109,11 @@ def push_tangents(prim, tangents, nb, out, primals, params):
     """
     if prim.jvp is not None:
         return prim.jvp(tangents, nb, out, *primals, **params)
-    rules = prim.jvps
-    if rules is None:
-        raise prim.missing_rule("JVP")
     t_out = None
-    for rule, t in zip(rules, tangents):
+    for j, t in enumerate(tangents):
         if t is None:
             continue
-        if rule is None:
-            raise prim.missing_rule("JVP")
-        contribution = rule(t, nb, out, *primals, **params)
+        contribution = prim.jvp_of(j, t, nb, out, primals, params)
         if contribution is None:
             continue
         t_out = contribution if t_out is None else _add(t_out, contribution)

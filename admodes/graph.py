@@ -49,8 +49,9 @@ from typing import Any, Callable
 import numpy as np
 
 from . import core
-from .core import AdmodesError, IndexedTracer, Trace, Tracer, bind, concrete
+from .core import AdmodesError, IndexedTracer, Trace, bind, concrete
 from .ops import elementwise
+from .tape import walk
 from .tree import tree_flatten, tree_map, tree_unflatten
 from .values import as_input, normalize_argnums
 
@@ -100,15 +101,6 @@ class GraphTracer(IndexedTracer):
     __slots__ = ()
 
 
-@dataclass(eq=False)
-class _Record:
-    prim: Any
-    params: dict
-    parents: list  # record index of each argument, -1 for a constant
-    args: list  # every argument's value (unlike the reverse tape, which keeps only what VJPs need)
-    out: Any
-
-
 class GraphTrace(Trace):
     """A trace that keeps every value: the recording behind :func:`trace`.
 
@@ -121,10 +113,12 @@ class GraphTrace(Trace):
 
     def __init__(self):
         super().__init__()
-        self.records: list[_Record] = []
+        # entries (prim, params, parents, args, out) as admodes.tape.entries describes,
+        # keeping every argument value and the output
+        self.records: list[tuple] = []
 
     def new_input(self, value):
-        self.records.append(_Record(None, {}, [], [], value))
+        self.records.append((None, {}, (), (), value))
         return GraphTracer(self, value, len(self.records) - 1)
 
     def process(self, prim, args, params):
@@ -140,7 +134,7 @@ class GraphTrace(Trace):
                 primals.append(a.copy() if type(a) is np.ndarray and a.flags.writeable else a)
                 parents.append(-1)
         out = bind(prim, primals, params)
-        self.records.append(_Record(prim, dict(params), parents, primals, out))
+        self.records.append((prim, dict(params), tuple(parents), primals, out))
         return GraphTracer(self, out, len(self.records) - 1)
 
 
@@ -403,24 +397,16 @@ def trace(fun: Callable, *args, argnums=None, names=None, output_names=None) -> 
 
 def _jvp_of_arg(node: GraphNode, j, t, nb):
     """The tangent contribution of argument ``j`` of ``node`` for tangent ``t`` (``None``: zero)."""
-    prim = node.prim
-    if prim.jvp is not None:  # one rule for all arguments: give it just this tangent
-        tangents = [t if k == j else None for k in range(len(node.raw_args))]
-        return prim.jvp(tangents, nb, node.raw_out, *node.raw_args, **node.params)
-    rules = prim.jvps
-    if rules is None:
-        raise prim.missing_rule("JVP")
-    rule = rules[j]
-    if rule is None:
-        return None
-    return rule(t, nb, node.raw_out, *node.raw_args, **node.params)
+    return node.prim.jvp_of(j, t, nb, node.raw_out, node.raw_args, node.params)
 
 
 def _differentiable(node: GraphNode, j) -> bool:
     """Does argument ``j`` of ``node`` have a derivative rule (a JVP or a VJP)?"""
     prim = node.prim
-    if prim.jvp is not None or getattr(prim, "vjp", None) is not None:
+    if prim.jvp is not None or prim.vjp is not None:
         return True
+    if prim.jvps is None and prim.vjps is None:
+        return True  # no rule at all: a sweep through it must say so, not give a zero
     for rules in (prim.jvps, prim.vjps):
         if rules:
             rule = rules[j]
@@ -706,22 +692,22 @@ class Graph:
             return node.index
 
         for r, name in zip(input_indices, input_names):
-            node = GraphNode(len(nodes), "input", name, None, {}, [], np.asarray(concrete(records[r].out)))
-            node.raw_out = concrete(records[r].out)
+            node = GraphNode(len(nodes), "input", name, None, {}, [], np.asarray(concrete(records[r][4])))
+            node.raw_out = concrete(records[r][4])
             node_of_record[r] = node.index
             nodes.append(node)
 
         with _uncounted():
-            for r, rec in enumerate(records):
-                if rec.prim is None:
+            for r, (prim, params, rec_parents, rec_args, rec_out) in enumerate(records):
+                if prim is None:
                     continue
-                parents = [node_of_record[p] if p >= 0 else add_const(a) for p, a in zip(rec.parents, rec.args)]
+                parents = [node_of_record[p] if p >= 0 else add_const(a) for p, a in zip(rec_parents, rec_args)]
                 counter += 1
-                op = rec.prim.name
+                op = prim.name
                 node = GraphNode(
-                    len(nodes), "op", f"{_SHORT_OP.get(op, op)}{counter}", op, rec.params, parents,
-                    np.asarray(concrete(rec.out)), prim=rec.prim,
-                    raw_args=[concrete(a) for a in rec.args], raw_out=concrete(rec.out),
+                    len(nodes), "op", f"{_SHORT_OP.get(op, op)}{counter}", op, params, parents,
+                    np.asarray(concrete(rec_out)), prim=prim,
+                    raw_args=[concrete(a) for a in rec_args], raw_out=concrete(rec_out),
                 )
                 node_of_record[r] = node.index
                 nodes.append(node)
@@ -755,6 +741,13 @@ class Graph:
 
         graph = cls(nodes, edges, list(node_of_record[r] for r in input_indices), outputs)
         graph.output_names = list(output_names)
+        # the nodes as entries for admodes.tape.walk: a constant, or an argument without a
+        # derivative (the condition of where), is no parent
+        graph.entries = [
+            (n.prim if n.kind == "op" else None, n.params,
+             tuple(e.src if e.differentiable else -1 for e in n.in_edges), n.raw_args, n.raw_out)
+            for n in nodes
+        ]
         return graph
 
     # ------------------------------------------------------------------ lookup
@@ -880,23 +873,17 @@ class Graph:
         for e in self.edges:
             e.tangent = None
         with _uncounted():
-            for node, t in zip(inputs, tangents):
+            def contribution(i, j, c):  # the edge's share of the tangent of node i
+                node = self.nodes[i]
+                c = np.array(_dense(c, node.value.dtype if node.value.dtype.kind == "f" else float, node.shape))
+                node.in_edges[j].tangent = c
+                return c
+
+            values = [n.raw_out for n in self.nodes]
+            _, swept = walk.forward(self.entries, self.input_indices, tangents, 0, values=values,
+                                    on_contribution=contribution)
+            for node, t in zip(self.nodes, swept):
                 node.tangent = t
-            for node in self.nodes:
-                if node.kind != "op":
-                    continue
-                total = None
-                for e in node.in_edges:
-                    t = self.nodes[e.src].tangent
-                    if t is None or not e.differentiable:
-                        continue
-                    c = _jvp_of_arg(node, e.arg, t, 0)
-                    if c is None:
-                        continue
-                    c = np.array(_dense(c, node.value.dtype if node.value.dtype.kind == "f" else float, node.shape))
-                    e.tangent = c
-                    total = c if total is None else total + c
-                node.tangent = total
             for node in self.nodes:  # every node gets a tangent: zero where the seed does not reach
                 if node.tangent is None and node.kind != "const":
                     node.tangent = np.zeros(node.shape, dtype=_float_dtype(node.value))
@@ -960,20 +947,19 @@ class Graph:
                 node.adjoint_parts.append((None, c))
                 node.adjoint = c if node.adjoint is None else node.adjoint + c
         with _uncounted():
-            for node in reversed(self.nodes):
-                g = node.adjoint
-                if g is None or node.kind != "op":
-                    continue
-                per_arg = self._vjp(node, g)
-                for e in node.in_edges:
-                    c = per_arg[e.arg]
-                    if c is None or not e.differentiable:
-                        continue
-                    src = self.nodes[e.src]
-                    c = np.array(_dense(c, src.value.dtype, src.shape))
-                    e.adjoint = c
-                    src.adjoint_parts.append((e, c))
-                    src.adjoint = c if src.adjoint is None else src.adjoint + c
+            def contribution(i, j, c):  # the edge's share of its source's adjoint
+                e = self.nodes[i].in_edges[j]
+                src = self.nodes[e.src]
+                c = np.array(_dense(c, src.value.dtype, src.shape))
+                e.adjoint = c
+                src.adjoint_parts.append((e, c))
+                return c
+
+            everything = list(range(len(self.nodes)))  # keep every adjoint: the graph shows them all
+            start = [(node.index, c) for node, c in zip(outs, seeds) if c is not None]
+            adjoints = walk.backward(self.entries, start, everything, 0, on_contribution=contribution) if start else []
+            for node, a in zip(self.nodes, adjoints):
+                node.adjoint = a
         for n in self.nodes:  # show contributions in the order of the uses, seed first
             n.adjoint_parts.sort(key=lambda pc: -1 if pc[0] is None else pc[0].dst)
             if n.adjoint is None and n.kind != "const":  # not reached from the outputs: adjoint 0
@@ -982,23 +968,6 @@ class Graph:
             f"adjoint of {name} = {format_value(c)}" for name, c in zip(self.output_names, seeds) if c is not None
         )
         return self
-
-    @staticmethod
-    def _vjp(node: GraphNode, g):
-        prim = node.prim
-        args, out, params = node.raw_args, node.raw_out, node.params
-        whole = getattr(prim, "vjp", None)
-        if whole is not None:
-            return list(whole(g, 0, out, *args, **params))
-        rules = prim.vjps
-        if rules is None:
-            raise prim.missing_rule("VJP")
-        result = []
-        for j, p in enumerate(node.parents):
-            e = node.in_edges[j]
-            rule = rules[j]
-            result.append(None if rule is None or not e.differentiable else rule(g, 0, out, *args, **params))
-        return result
 
     # ------------------------------------------------------------------ cost
 

@@ -54,10 +54,8 @@ import numpy as np
 
 from . import core, staging
 from .core import AdmodesError, IndexedTracer, Trace, Tracer, bind, concrete, shape_of
-from .forward import push_tangents
-from .ops.elementwise import add
 from .ops.shape import astype, reshape, transpose
-from .reverse import backward_sweep
+from .tape import walk
 from .tree import TreeDef, tree_flatten, tree_unflatten
 
 __all__ = ["record", "RecordedTape"]
@@ -73,7 +71,7 @@ class _RecordingTrace(Trace):
 
     def __init__(self):
         super().__init__()
-        self.entries = []  # (prim, params, parents, constants)
+        self.entries = []  # (prim, params, parents, constants, None): admodes.tape.walk's layout
         self.comparisons = []  # (ufunc, operands as (index, constant) pairs, result)
         self.copies = {}  # id(array) -> (array, the tape's copy of it)
 
@@ -98,7 +96,7 @@ class _RecordingTrace(Trace):
         return {key: self._constant(value) for key, value in params.items()}
 
     def new_input(self, value):
-        self.entries.append((None, None, (), ()))
+        self.entries.append((None, None, (), (), None))
         return _Recorded(self, value, len(self.entries) - 1)
 
     def process(self, prim, args, params):
@@ -115,7 +113,7 @@ class _RecordingTrace(Trace):
                 constants.append(self._constant(a))
                 primals.append(a)
         out = bind(prim, primals, params)
-        self.entries.append((prim, self._params(params), tuple(parents), tuple(constants)))
+        self.entries.append((prim, self._params(params), tuple(parents), tuple(constants), None))
         return _Recorded(self, out, len(self.entries) - 1)
 
     def note_comparison(self, ufunc, operands, result):
@@ -235,6 +233,7 @@ class RecordedTape:
 
     def __init__(self, entries, comparisons, inputs, outputs, out_def):
         self.entries = entries
+        self._inputs = [i for i, e in enumerate(entries) if e[0] is None]  # the input entries
         self.comparisons = comparisons
         self.in_def = inputs.treedef
         self.single = inputs.single
@@ -452,21 +451,7 @@ class RecordedTape:
     # go through ``bind`` then, and derivative rules through ``trace.rule``.
 
     def _forward(self, leaves, trace=None):
-        values = [None] * len(self.entries)
-        k = 0
-        for i, (prim, params, parents, constants) in enumerate(self.entries):
-            if prim is None:
-                values[i] = leaves[k]
-                k += 1
-                continue
-            args = [values[p] if p >= 0 else c for p, c in zip(parents, constants)]
-            if trace is not None:
-                out = bind(prim, args, params)
-            else:
-                out = prim.impl(*args, **params)
-                if core._counter is not None:
-                    core._counter.record(prim, out, args, params)
-            values[i] = out
+        values = walk.values(self.entries, leaves, staged=trace is not None)
         box = _SWEEP_VALUES.get()
         if box is not None and not box:
             box.append(values)
@@ -480,52 +465,20 @@ class RecordedTape:
         return constant.copy() if isinstance(constant, np.ndarray) else constant
 
     def _tangents(self, leaves, tangent_leaves, nb, trace=None):
-        values = [None] * len(self.entries)
-        tangents = [None] * len(self.entries)
-        k = 0
-        for i, (prim, params, parents, constants) in enumerate(self.entries):
-            if prim is None:
-                values[i] = leaves[k]
-                tangents[i] = tangent_leaves[k]
-                k += 1
-                continue
-            args = [values[p] if p >= 0 else c for p, c in zip(parents, constants)]
-            arg_tangents = [tangents[p] if p >= 0 else None for p in parents]
-            if trace is not None:
-                out = values[i] = bind(prim, args, params)
-                if any(t is not None for t in arg_tangents):
-                    tangents[i] = trace.rule(push_tangents, prim, arg_tangents, nb, out, args, params)
-                continue
-            out = prim.impl(*args, **params)
-            if core._counter is not None:
-                core._counter.record(prim, out, args, params)
-            values[i] = out
-            if any(t is not None for t in arg_tangents):
-                tangents[i] = push_tangents(prim, arg_tangents, nb, out, args, params)
+        values, tangents = walk.forward(self.entries, self._inputs, tangent_leaves, nb, leaves=leaves,
+                                        call=None if trace is None else trace.rule)
         box = _SWEEP_VALUES.get()
         if box is not None and not box:
             box.append(values)
         return values, tangents
 
-    def _input_indices(self):
-        return [i for i, e in enumerate(self.entries) if e[0] is None]
-
     def _pullback(self, values, cotangents, nb, trace=None):
         """Adjoints of the input leaves (``None`` where zero) for one cotangent per output."""
         seeds = [(index, c) for (index, _), c in zip(self.outputs, cotangents) if index >= 0 and c is not None]
-        inputs = self._input_indices()
+        inputs = self._inputs
         if not seeds:
             return [None] * len(inputs)
-        if trace is not None:
-            return _staged_backward(self.entries, values, seeds, inputs, nb, trace)
-        full = []  # the entries in the reverse engine's layout, every value kept
-        for i, (prim, params, parents, constants) in enumerate(self.entries):
-            if prim is None:
-                full.append((None, None, (), (), values[i]))
-            else:
-                args = [values[p] if p >= 0 else c for p, c in zip(parents, constants)]
-                full.append((prim, params, parents, args, values[i]))
-        return backward_sweep(full, seeds, inputs, nb)
+        return walk.backward(self.entries, seeds, inputs, nb, values=values, call=None if trace is None else trace.rule)
 
     def _value_sweep(self, leaves, trace=None):
         values = self._forward(leaves, trace)
@@ -739,44 +692,6 @@ def _reshaped(a, shape):
 
 def _transposed(a, axes):
     return a if axes == tuple(range(len(axes))) else transpose(a, axes=axes)
-
-
-def _staged_backward(entries, values, seeds, inputs, nb, trace):
-    """``backward_sweep`` for staging: the same walk, with every rule called through ``trace.rule``."""
-    adjoint = [None] * len(entries)
-    keep = set(inputs)
-    for index, cotangent in seeds:
-        adjoint[index] = cotangent if adjoint[index] is None else add(adjoint[index], cotangent)
-    for i in range(max(index for index, _ in seeds), -1, -1):
-        g = adjoint[i]
-        prim, params, parents, constants = entries[i]
-        if g is None or prim is None:
-            continue
-        args = [values[p] if p >= 0 else c for p, c in zip(parents, constants)]
-        traced = [j for j, p in enumerate(parents) if p >= 0]
-        if prim.vjp is not None:
-            contributions = trace.rule(_whole_vjp, prim, traced, g, nb, values[i], args, params)
-        else:
-            contributions = [trace.rule(_one_vjp, prim, j, g, nb, values[i], args, params) for j in traced]
-        for j, c in zip(traced, contributions):
-            if c is not None:
-                p = parents[j]
-                adjoint[p] = c if adjoint[p] is None else add(adjoint[p], c)
-        if i not in keep:
-            adjoint[i] = None
-    return [adjoint[i] for i in inputs]
-
-
-def _whole_vjp(prim, traced, g, nb, out, args, params):
-    contributions = prim.vjp(g, nb, out, *args, **params)
-    return tuple(contributions[j] for j in traced)
-
-
-def _one_vjp(prim, j, g, nb, out, args, params):
-    rule = prim.vjps[j]
-    if rule is None:
-        raise prim.missing_rule(f"VJP of argument {j}")
-    return rule(g, nb, out, *args, **params)
 
 
 def _matching(tree, treedef, shapes, dtypes, what):

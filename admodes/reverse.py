@@ -14,86 +14,14 @@ directions at once) with respect to every recorded value.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from . import core
-from .core import IndexedTracer, Trace, Tracer, _level_counter, bind, check_real, concrete
-from .ops.elementwise import add as _add
+from .core import IndexedTracer, Trace, Tracer, _level_counter, bind, check_real
+from .tape import walk
+from .tape.entries import ShapeDtype, Tape, _keep
 
 __all__ = ["Node", "Tape", "ReverseTrace", "ShapeDtype", "backward_sweep"]
-
-
-class ShapeDtype:
-    """What the tape keeps of a value whose contents no VJP rule reads: its shape and dtype."""
-
-    __slots__ = ("shape", "dtype")
-
-    def __init__(self, shape, dtype):
-        self.shape = shape
-        self.dtype = dtype
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    @property
-    def size(self):
-        return math.prod(self.shape)
-
-    def __repr__(self):
-        return f"ShapeDtype({self.shape}, {self.dtype})"
-
-
-class Tape:
-    """The recorded operations of one reverse-mode call, in execution order.
-
-    Entry ``i`` is ``(prim, params, parents, args, out)``: ``parents[j]`` is the tape
-    index of argument ``j`` (``-1`` for a constant); ``args`` and ``out`` are the
-    values kept for the VJP rules. Inputs are entries with ``prim`` ``None``.
-    """
-
-    __slots__ = ("entries",)
-
-    def __init__(self):
-        self.entries = []
-
-    def __len__(self):
-        return len(self.entries)
-
-    def nbytes(self) -> int:
-        """Bytes of array data the tape keeps alive (each array counted once)."""
-        seen = set()
-        total = 0
-        for prim, params, parents, args, out in self.entries:
-            if prim is None:
-                continue
-            for value in (*args, out):
-                value = concrete(value)
-                if isinstance(value, np.ndarray | np.generic) and id(value) not in seen:
-                    seen.add(id(value))
-                    total += value.nbytes
-        return total
-
-    def operations(self) -> int:
-        """Number of primitive operations recorded (inputs excluded)."""
-        return sum(1 for e in self.entries if e[0] is not None)
-
-
-_PYTHON_SCALARS = {t: ShapeDtype((), np.result_type(t(0))) for t in (bool, int, float, complex)}
-
-
-def _keep(value):
-    if type(value) is np.ndarray:  # the common case first
-        return ShapeDtype(value.shape, value.dtype)
-    scalar = _PYTHON_SCALARS.get(type(value))  # a Python number: no attribute lookups to fail
-    if scalar is not None:
-        return scalar
-    try:
-        return ShapeDtype(value.shape, value.dtype)
-    except AttributeError:
-        return ShapeDtype(np.shape(value), np.result_type(value))
 
 
 _KEEPS_ARGS = frozenset({"args_only", "both", "args"})
@@ -232,75 +160,10 @@ def backward_sweep(entries, seeds, inputs, nb):
     """Walk tape ``entries`` from the last to the first, pulling cotangents back.
 
     ``seeds`` maps tape indices of outputs to their cotangents (shape ``B + out.shape``);
-    returns the adjoints of the tape indices in ``inputs`` (``None`` where zero).
+    returns the adjoints of the tape indices in ``inputs`` (``None`` where zero). The
+    walk is ``admodes.tape.walk.backward``, the one every recorded computation uses.
     """
-    adjoint = [None] * len(entries)
-    keep = set(inputs)
-    if len(seeds) == 1:  # one output (a jacobian's, all directions in one seed)
-        start, cotangent = seeds[0]
-        adjoint[start] = cotangent
-    else:
-        start = -1
-        for index, cotangent in seeds:
-            adjoint[index] = cotangent if adjoint[index] is None else _add(adjoint[index], cotangent)
-            start = max(start, index)
-    for i in range(start, -1, -1):
-        g = adjoint[i]
-        if g is None:
-            continue
-        prim, params, parents, args, out = entries[i]
-        if prim is None:
-            continue
-        if len(parents) == 1:  # unary: the common case, without the general loop
-            p = parents[0]
-            if p >= 0:
-                rule = prim.vjp or prim.vjps[0]
-                c = rule(g, nb, out, *args, **params)
-                if prim.vjp is not None:
-                    c = c[0]
-                if c is not None:
-                    adjoint[p] = c if adjoint[p] is None else _add(adjoint[p], c)
-            if i not in keep:
-                adjoint[i] = None
-            continue
-        if prim.vjp is not None:  # one rule for all arguments at once
-            contributions = prim.vjp(g, nb, out, *args, **params)
-        elif len(parents) == 2 and (parents[0] < 0 or parents[1] < 0):
-            # a binary op with one constant (x * 2.0, W @ x): one rule to call
-            j = 0 if parents[0] >= 0 else 1
-            rule = prim.vjps[j]
-            if rule is None:
-                raise prim.missing_rule(f"VJP of argument {j}")
-            c = rule(g, nb, out, *args, **params)
-            p = parents[j]
-            if c is not None:
-                adjoint[p] = c if adjoint[p] is None else _add(adjoint[p], c)
-            if i not in keep:
-                adjoint[i] = None
-            continue
-        else:
-            contributions = _per_argument(prim, parents, g, nb, out, args, params)
-        for p, c in zip(parents, contributions):
-            if p < 0 or c is None:
-                continue
-            adjoint[p] = c if adjoint[p] is None else _add(adjoint[p], c)
-        if i not in keep:
-            adjoint[i] = None  # free memory as the sweep goes
-    return [adjoint[i] for i in inputs]
-
-
-def _per_argument(prim, parents, g, nb, out, args, params):
-    rules = prim.vjps
-    contributions = []
-    for j, p in enumerate(parents):
-        if p < 0:
-            contributions.append(None)
-            continue
-        rule = rules[j]
-        if rule is None:
-            raise prim.missing_rule(f"VJP of argument {j}")
-        contributions.append(rule(g, nb, out, *args, **params))
-    return contributions
+    return walk.backward(entries, seeds, inputs, nb)
 
 
 def _kept_output(entries, parent, value):
