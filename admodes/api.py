@@ -652,7 +652,7 @@ def jacobian(fun: Callable, argnums=0, *, mode: str = "auto", chunk: int | None 
 
     @wraps(fun)
     def jacobian_fun(*args, **kwargs):
-        if one_sweep and len(args) == 1 and not kwargs:
+        if one_sweep and len(args) == 1 and not kwargs and core.SHORTCUTS:
             x = args[0]
             if type(x) is np.ndarray and x.dtype.kind == "f":  # f(x) on one float array
                 chosen = decisions.get(((x.shape, x.dtype),)) if mode == "auto" else mode  # _auto_key's key

@@ -34,7 +34,7 @@ class ForwardTrace(Trace):
     def process(self, prim, args, params):
         if self.finished:
             raise self.leaked()
-        if len(args) == 1 and type(args[0]) is Dual and args[0]._trace is self and prim.jvp is None:
+        if core.SHORTCUTS and len(args) == 1 and type(args[0]) is Dual and args[0]._trace is self and prim.jvp is None:
             return self._process_unary(prim, args[0], params)
         primals = []
         tangents = []
@@ -59,7 +59,7 @@ class ForwardTrace(Trace):
         rules = prim.jvps
         if prim.jvp is not None:
             t_out = prim.jvp(tangents, nb, out, *primals, **params)
-        elif rules is not None and len(rules) == len(tangents) and (
+        elif core.SHORTCUTS and rules is not None and len(rules) == len(tangents) and (
             len(tangents) == 1 or (len(tangents) == 2 and (tangents[0] is None or tangents[1] is None))
         ):
             # The hot path: one differentiated argument (tanh(x), W @ x, x * 2.0). Its rule
@@ -69,7 +69,7 @@ class ForwardTrace(Trace):
             if t is None:
                 t_out = None
             elif rules[k] is None:
-                raise prim.missing_rule("JVP")
+                t_out = prim.jvp_of(k, t, nb, out, primals, params)  # raises the missing-rule error
             else:
                 t_out = rules[k](t, nb, out, *primals, **params)
         else:
@@ -93,7 +93,7 @@ class ForwardTrace(Trace):
             return out
         rule = prim.jvps[0] if prim.jvps is not None else None
         if rule is None:
-            raise prim.missing_rule("JVP")
+            return Dual(self, out, prim.jvp_of(0, x.tangent, self.nb, out, (primal,), params))  # raises
         t_out = rule(x.tangent, self.nb, out, primal, **params)
         return out if t_out is None else Dual(self, out, t_out)
 

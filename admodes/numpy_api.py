@@ -147,7 +147,7 @@ def _divmod(x, y):
 
 def array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if method == "__call__":
-        if ufunc is np.matmul and len(inputs) == 2 and not kwargs:
+        if ufunc is np.matmul and len(inputs) == 2 and not kwargs and core.SHORTCUTS:
             a = inputs[0]
             if type(a) is np.ndarray and a.ndim == 2 and inputs[1] is self and len(self.shape) == 1 and a.dtype.kind == "f":
                 # W @ x, the commonest product: x is the only tracer, so its trace is the top
@@ -162,7 +162,7 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
             if kwargs:
                 _refuse_keywords(ufunc.__name__, kwargs)
             if type(prim) is Primitive:
-                if len(inputs) == 1:  # np.sin(x): x is the only tracer, so its trace is the top
+                if len(inputs) == 1 and core.SHORTCUTS:  # np.sin(x): x is the only tracer, so its trace is the top
                     return self._trace.process(prim, inputs, _NO_PARAMS)
                 return bind(prim, inputs, _NO_PARAMS)
             return prim(*inputs)
@@ -528,13 +528,17 @@ def _binary_operator(prim, reflected, symbol):
                 return bind(prim, (other, self), _NO_PARAMS)
             if type(other) is not float:
                 other = _operand(other, where)
-            return self._trace.process(prim, (other, self), _NO_PARAMS)
+            if not core.SHORTCUTS:
+                return bind(prim, (other, self), _NO_PARAMS)
+            return self._trace.process(prim, (other, self), _NO_PARAMS)  # other is plain: self's trace is the top
     else:
         def operator(self, other):
             if isinstance(other, Tracer):
                 return bind(prim, (self, other), _NO_PARAMS)
             if type(other) is not float:
                 other = _operand(other, where)
+            if not core.SHORTCUTS:
+                return bind(prim, (self, other), _NO_PARAMS)
             return self._trace.process(prim, (self, other), _NO_PARAMS)
     return operator
 

@@ -74,7 +74,7 @@ class ReverseTrace(Trace):
         if self.finished:
             raise self.leaked()
         nargs = len(args)
-        if nargs == 2:
+        if nargs == 2 and core.SHORTCUTS:
             x, y = args
             # a binary op with one constant (W @ x, x * 2.0): the hot path, without the loop
             if type(y) is Node and y._trace is self and type(y.primal) is np.ndarray and not isinstance(x, Tracer):
@@ -90,7 +90,7 @@ class ReverseTrace(Trace):
             else:
                 primals, parents, nested = self._unwrap(args)
                 constant = -2
-        elif nargs == 1 and type(args[0]) is Node and args[0]._trace is self:  # unary: no loop
+        elif nargs == 1 and core.SHORTCUTS and type(args[0]) is Node and args[0]._trace is self:  # unary: no loop
             primals = [args[0].primal]
             parents = [args[0].index]
             nested = isinstance(primals[0], Tracer)

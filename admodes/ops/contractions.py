@@ -23,7 +23,7 @@ __all__ = ["matmul", "matvec", "vecmat", "vecvec", "matrix_transpose"]
 
 def matrix_transpose(x):
     """Swap the last two axes."""
-    if type(x) is np.ndarray and x.ndim == 2 and core._counter is None:
+    if type(x) is np.ndarray and x.ndim == 2 and core._counter is None and core.SHORTCUTS:
         # a constant matrix (the W of W @ x in a rule): NumPy's view, without the primitive's
         # call; the op counter, when on, still sees the primitive
         return x.T
@@ -82,7 +82,7 @@ _SWAP = (1, 0)  # the axes of a matrix's transpose (matvec's matrix always has t
 
 
 def _matvec_jvp_vector(t, nb, out, a, v):
-    if type(t) is np.ndarray and type(a) is np.ndarray and core._counter is None:
+    if type(t) is np.ndarray and type(a) is np.ndarray and core._counter is None and core.SHORTCUTS:
         # plain arrays: what matvec(a, t) or matmul(t, a^T) computes (ndarray.dot, on the
         # transpose's view), without the primitives' calls
         return a.dot(t) if nb == 0 else t.dot(a.T)
@@ -93,7 +93,7 @@ matvec.defjvp(lambda t, nb, out, a, v: matvec(t, v) if nb == 0 else _stacked_mat
 
 
 def _matvec_vjp_vector(g, nb, out, a, v):
-    if type(g) is np.ndarray and type(a) is np.ndarray and core._counter is None:
+    if type(g) is np.ndarray and type(a) is np.ndarray and core._counter is None and core.SHORTCUTS:
         # plain arrays (g has one or two axes, a two): what vecmat or matmul computes (both
         # run ndarray.dot here), without the primitive's call
         return g.dot(a)

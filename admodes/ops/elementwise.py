@@ -183,7 +183,7 @@ _def_unary(tanh_slope, lambda slope, out: mul(-2.0, out))
 
 def _tanh_rule(t, nb, out, x):
     """t * (1 - tanh(x)**2), the JVP and the VJP of tanh."""
-    if type(t) is np.ndarray and type(out) is np.ndarray and core._counter is None:
+    if type(t) is np.ndarray and type(out) is np.ndarray and core._counter is None and core.SHORTCUTS:
         # plain arrays (the sweep of a first derivative): what mul(t, tanh_slope(out)) computes,
         # without two primitive calls; traced values and the op counter take the primitives
         return np.multiply(t, tanh_slope.impl(out))

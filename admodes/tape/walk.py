@@ -33,13 +33,6 @@ from ..ops.elementwise import add
 __all__ = ["backward", "forward", "values"]
 
 
-def _args(entry, values):
-    prim, params, parents, args, out = entry
-    if values is None:
-        return args
-    return [values[p] if p >= 0 else c for p, c in zip(parents, args)]
-
-
 def backward(entries, seeds, inputs, nb, *, values=None, call=None, on_contribution=None, start=None):
     """Walk ``entries`` from the last to the first, pulling cotangents back.
 
@@ -67,18 +60,30 @@ def backward(entries, seeds, inputs, nb, *, values=None, call=None, on_contribut
         if prim is None:
             continue
         params, parents = entry[1], entry[2]
-        out = entry[4] if values is None else values[i]
-        args = _args(entry, values)
-        if shortcuts and len(parents) == 1:
-            # speed: a unary op (tanh(x), x.T, sum(x)) has one rule to call, no list to build
-            p = parents[0]
-            if p >= 0:
-                c = prim.vjp_of(0, g, nb, out, args, params)
-                if c is not None:
-                    adjoint[p] = c if adjoint[p] is None else add(adjoint[p], c)
-            if i not in keep:
-                adjoint[i] = None
-            continue
+        if values is None:
+            args, out = entry[3], entry[4]
+        else:
+            args, out = [values[p] if p >= 0 else c for p, c in zip(parents, entry[3])], values[i]
+        if shortcuts and len(parents) <= 2 and prim.vjp is None:
+            # speed: an op with one traced argument (tanh(x), x.T, W @ x, x * 2.0) has one
+            # rule to call; no lists to build (Primitive.vjp_of is the general call)
+            if len(parents) == 1:
+                j = 0
+            elif parents[0] < 0 or parents[1] < 0:
+                j = 0 if parents[0] >= 0 else 1
+            else:
+                j = -1
+            if j >= 0:
+                p = parents[j]
+                if p >= 0:
+                    rules = prim.vjps
+                    rule = rules[j] if rules is not None else None
+                    c = rule(g, nb, out, *args, **params) if rule is not None else prim.vjp_of(j, g, nb, out, args, params)
+                    if c is not None:
+                        adjoint[p] = c if adjoint[p] is None else add(adjoint[p], c)
+                if i not in keep:
+                    adjoint[i] = None
+                continue
         traced = [j for j, p in enumerate(parents) if p >= 0]
         if call is None:
             contributions = prim.pull(traced, g, nb, out, args, params)
