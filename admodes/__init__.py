@@ -31,7 +31,7 @@ from .cost import OpCounter, count_ops
 from .custom import custom_jvp, custom_vjp
 from .forward import Dual
 from .graph import Graph, trace
-from .replay import RecordedTape, record
+from .tape.replay import RecordedTape, record
 from .reverse import Node, Tape
 from .tree import tree_flatten, tree_map, tree_unflatten
 

@@ -9,7 +9,6 @@ dicts of arrays).
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from functools import wraps
@@ -22,9 +21,11 @@ from .core import AdmodesError, Tracer, concrete, shape_of
 from .forward import Dual, ForwardTrace
 from .reverse import Node, ReverseTrace, backward_sweep
 from .tree import tree_flatten, tree_unflatten
-from .values import as_input as _as_input
+from .inputs import Inputs as _Inputs
+from .inputs import basis as _basis
+from .inputs import dtype_of as _dtype
+from .inputs import identity as _identity
 from .values import check_argnums_type as _check_argnums_type
-from .values import normalize_argnums as _normalize_argnums
 from .values import refusal
 
 __all__ = [
@@ -74,40 +75,6 @@ def _direction(value, like, kind, k, name):
         raise AdmodesError(f"{name}: {kind} {k} is {reason}")
     dtype = np.result_type(concrete(like))
     return np.asarray(value, dtype=dtype if dtype.kind == "f" else np.float64)
-
-
-class _Inputs:
-    """The differentiated arguments of one call, flattened to leaves, and a way to rebuild the call."""
-
-    __slots__ = ("args", "single", "argnums", "treedef", "leaves", "sizes", "size")
-
-    def __init__(self, args, argnums, name):
-        self.args = args
-        self.single, self.argnums = _normalize_argnums(argnums, len(args), name)
-        chosen = args[self.argnums[0]] if self.single else tuple([args[i] for i in self.argnums])
-        leaves, self.treedef = tree_flatten(chosen)
-        self.leaves = [
-            leaf if type(leaf) is np.ndarray and leaf.dtype.kind == "f"  # no message to format
-            else _as_input(leaf, f"{name}: argument {self.argnums[0] if self.single else self.argnums} leaf {k}")
-            for k, leaf in enumerate(leaves)
-        ]
-        self.sizes = [leaf.size if type(leaf) is np.ndarray else math.prod(shape_of(leaf)) for leaf in self.leaves]
-        self.size = sum(self.sizes)
-
-    def call(self, fun, leaves):
-        tree = tree_unflatten(self.treedef, leaves)
-        if self.single and len(self.args) == 1:  # f(x): no argument list to rebuild
-            return fun(tree)
-        args = list(self.args)
-        if self.single:
-            args[self.argnums[0]] = tree
-        else:
-            for i, sub in zip(self.argnums, tree):
-                args[i] = sub
-        return fun(*args)
-
-    def unflatten(self, leaves):
-        return tree_unflatten(self.treedef, leaves)
 
 
 def _split_aux(out, has_aux, name):
@@ -163,11 +130,6 @@ def _zeros(batch, like):
     if dtype.kind != "f":
         dtype = np.dtype(np.float64)
     return np.zeros(tuple(batch) + shape_of(value), dtype=dtype)
-
-
-def _dtype(x):
-    """The dtype of an array, a scalar or a traced value (an ndarray's own, without a lookup)."""
-    return x.dtype if type(x) is np.ndarray else np.result_type(concrete(x))
 
 
 def _in_dtype(derivative, leaf):
@@ -435,34 +397,6 @@ def _check_chunk(chunk, name):
         return
     if not isinstance(chunk, int | np.integer) or isinstance(chunk, bool) or chunk < 1:
         raise AdmodesError(f"{name}: chunk={chunk!r} must be None (all directions in one sweep) or a positive int.")
-
-
-@functools.lru_cache(maxsize=64)
-def _identity(n: int, dtype) -> np.ndarray:
-    """A read-only n x n identity, made once per size and dtype (seeds are never written)."""
-    eye = np.eye(n, dtype=dtype)
-    eye.setflags(write=False)
-    return eye
-
-
-def _basis(start, stop, sizes, leaves):
-    """Rows ``start:stop`` of the n x n identity, cut into one tangent per input leaf."""
-    if len(sizes) == 1 and start == 0 and stop == sizes[0]:  # all directions of one input
-        leaf = leaves[0]
-        return [_identity(stop, _dtype(leaf)).reshape((stop,) + shape_of(leaf))]
-    k = stop - start
-    parts = []
-    offset = 0
-    for size, leaf in zip(sizes, leaves):
-        dtype = np.result_type(concrete(leaf))
-        block = np.zeros((k, size), dtype=dtype)
-        lo, hi = max(start, offset), min(stop, offset + size)
-        if lo < hi:
-            rows = np.arange(lo - start, hi - start)
-            block[rows, np.arange(lo - offset, hi - offset)] = 1
-        parts.append(block.reshape((k,) + shape_of(leaf)))
-        offset += size
-    return parts
 
 
 def _ranges(total, chunk):

@@ -360,7 +360,7 @@ def concrete(x):
 # --------------------------------------------------------------------------------------
 
 # Per-thread state. Op counters (admodes.cost) and recordings that hear about comparisons
-# (admodes.replay) belong to the thread (the context) that opened them: a count_ops block
+# (admodes.tape.record) belong to the thread (the context) that opened them: a count_ops block
 # in one thread must not count another thread's work, and a recording must not log another
 # thread's comparisons. Each lives in a ContextVar; the module globals below only say
 # whether *some* context has one, so the hot paths cost one global load when nobody counts

@@ -313,7 +313,7 @@ def _long_chain(n):
 
 
 def test_a_long_program_runs_as_steps_and_agrees_with_the_compiled_one(monkeypatch):
-    from admodes import staging
+    from admodes.tape import staging
 
     f = _long_chain(600)
     x = np.linspace(0.0, 1.0, 4)

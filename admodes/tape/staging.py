@@ -1,6 +1,6 @@
 """Staging: turn one sweep over a recorded tape into straight-line NumPy code.
 
-Replaying a tape by interpretation (``admodes.replay``) pays, at every point, for what
+Replaying a tape by interpretation (``admodes.tape.replay``) pays, at every point, for what
 does not change between points: walking the entry list, looking up rules, the rule
 functions' own Python, and every operation on values that do not depend on the
 inputs (the identity seeds of a Jacobian times a weight matrix, say). Staging pays
@@ -43,7 +43,7 @@ import re
 
 import numpy as np
 
-from .core import Trace, Tracer, shape_of
+from ..core import Trace, Tracer, shape_of
 
 __all__ = ["Program", "NotStageable", "stage"]
 

@@ -52,128 +52,18 @@ from typing import Callable
 
 import numpy as np
 
-from . import core, staging
-from .core import AdmodesError, IndexedTracer, Trace, Tracer, bind, concrete, shape_of
-from .ops.shape import astype, reshape, transpose
-from .tape import walk
-from .tree import TreeDef, tree_flatten, tree_unflatten
+from .. import core
+from ..core import AdmodesError, Tracer, concrete, shape_of
+from ..inputs import Inputs, basis
+from ..ops.shape import astype, reshape, transpose
+from ..tree import TreeDef, tree_flatten, tree_unflatten
+from . import staging, walk
+from .record import BranchCheck, Recorded, RecordingTrace
 
 __all__ = ["record", "RecordedTape"]
 
 # While a sweep runs for a branch check, the list that receives its forward values.
 _SWEEP_VALUES: contextvars.ContextVar = contextvars.ContextVar("admodes_replay_values", default=None)
-
-
-class _RecordingTrace(Trace):
-    """Keeps every primitive applied to its values, with all constants (unlike the reverse tape)."""
-
-    __slots__ = ("entries", "comparisons", "copies")
-
-    def __init__(self):
-        super().__init__()
-        self.entries = []  # (prim, params, parents, constants, None): admodes.tape.walk's layout
-        self.comparisons = []  # (ufunc, operands as (index, constant) pairs, result)
-        self.copies = {}  # id(array) -> (array, the tape's copy of it)
-
-    def _constant(self, a):
-        """The tape's own copy of an array constant: changing the original later (a weight
-        updated in place, an index array) must not change what the tape replays, nor disagree
-        with the constants a staged program folded. Tuples and lists (of indices, of arrays to
-        concatenate) are copied item by item. A broadcast view (a zero stride) is kept as it
-        is: its copy could take any amount of memory."""
-        if isinstance(a, tuple | list):
-            return type(a)(self._constant(item) for item in a)
-        if not isinstance(a, np.ndarray) or 0 in a.strides:
-            return a
-        kept = self.copies.get(id(a))
-        if kept is None:
-            kept = self.copies[id(a)] = (a, a.copy())  # the original is held so its id stays unique
-        return kept[1]
-
-    def _params(self, params):
-        if not params:
-            return params
-        return {key: self._constant(value) for key, value in params.items()}
-
-    def new_input(self, value):
-        self.entries.append((None, None, (), (), None))
-        return _Recorded(self, value, len(self.entries) - 1)
-
-    def process(self, prim, args, params):
-        if self.finished:
-            raise self.leaked()
-        primals, parents, constants = [], [], []
-        for a in args:
-            if type(a) is _Recorded and a._trace is self:
-                parents.append(a.index)
-                constants.append(None)
-                primals.append(a.primal)
-            else:
-                parents.append(-1)
-                constants.append(self._constant(a))
-                primals.append(a)
-        out = bind(prim, primals, params)
-        self.entries.append((prim, self._params(params), tuple(parents), tuple(constants), None))
-        return _Recorded(self, out, len(self.entries) - 1)
-
-    def note_comparison(self, ufunc, operands, result):
-        spec = tuple(self._spec(a) for a in operands)
-        if any(_mentions(item) for item in spec):
-            self.comparisons.append((ufunc, spec, np.asarray(result).copy()))
-
-    def _spec(self, a):
-        """How the branch check finds operand ``a`` again at a new point: ``(index, None)``
-        for a recorded value, ``(-1, constant)``, or ``(_SEQUENCE, type, items)`` for a
-        list or tuple of such (``np.argmax([x[0], x[1]])``)."""
-        if isinstance(a, tuple | list):
-            return (_SEQUENCE, type(a), tuple(self._spec(item) for item in a))
-        # inside a derivative call (ad.record(lambda x: ad.grad(f)(x))) the compared value
-        # is that call's tracer wrapping ours: look through the layers for our own value
-        while isinstance(a, Tracer) and not (type(a) is _Recorded and a._trace is self):
-            a = a.primal
-        if type(a) is _Recorded and a._trace is self:
-            return (a.index, None)
-        return (-1, self._constant(concrete(a)))
-
-
-_SEQUENCE = -2  # the index of a spec item that is a list or tuple of items
-
-
-def _mentions(item):
-    """Whether a spec item depends on a recorded value."""
-    if item[0] == _SEQUENCE:
-        return any(_mentions(sub) for sub in item[2])
-    return item[0] >= 0
-
-
-def _indices(item):
-    if item[0] == _SEQUENCE:
-        return [i for sub in item[2] for i in _indices(sub)]
-    return [item[0]] if item[0] >= 0 else []
-
-
-def _same(now, recorded):
-    """Whether a re-evaluated branch value equals the recorded one (NaN equal to NaN: a NaN
-    that was frozen is the same branch)."""
-    eq = now == recorded
-    if eq is True or (type(eq) is not bool and eq.all()):
-        return True
-    if getattr(recorded, "dtype", None) is not None and recorded.dtype.kind == "f":
-        return bool(np.array_equal(now, recorded, equal_nan=True))
-    return False
-
-
-def _operand(item, values):
-    """The operand a spec item names, with ``values`` (index -> value) at the new point."""
-    if item[0] == _SEQUENCE:
-        return item[1](_operand(sub, values) for sub in item[2])
-    return values[item[0]] if item[0] >= 0 else item[1]
-
-
-class _Recorded(IndexedTracer):
-    """A value recorded by ``ad.record``."""
-
-    __slots__ = ()
 
 
 def record(fun: Callable, *args, argnums=0, retape: bool = True) -> "RecordedTape":
@@ -190,18 +80,16 @@ def record(fun: Callable, *args, argnums=0, retape: bool = True) -> "RecordedTap
     called with ``check_branches=False`` skips the check, for functions known to be
     branch-free where the few comparisons still cost time.
     """
-    from .api import _Inputs
-
     if not isinstance(retape, bool):
         raise AdmodesError(f"record: retape must be True or False, got {retape!r}.")
-    inputs = _Inputs(args, argnums, "record")
+    inputs = Inputs(args, argnums, "record")
     tape = _record(fun, inputs)
     tape.retape = retape
     return tape
 
 
 def _record(fun, inputs):
-    trace = _RecordingTrace()
+    trace = RecordingTrace()
     recorded = [trace.new_input(x) for x in inputs.leaves]
     core.add_observer(trace)
     try:
@@ -212,7 +100,7 @@ def _record(fun, inputs):
     leaves, out_def = tree_flatten(out)
     outputs = []
     for leaf in leaves:
-        if type(leaf) is _Recorded and leaf._trace is trace:
+        if type(leaf) is Recorded and leaf._trace is trace:
             outputs.append((leaf.index, None))
         elif isinstance(leaf, Tracer):
             # a value of an enclosing derivative call (ad.grad(g) where g records): kept as it
@@ -260,9 +148,9 @@ class RecordedTape:
         self._fun = self._frozen_args = self._argnums = None
 
     def _logged(self):
+        self._branches = BranchCheck(self.comparisons)
         # the entries whose values the branch check reads: a replay returns them beside its outputs
-        self._checked = sorted({i for _, spec, _ in self.comparisons for item in spec for i in _indices(item)})
-        self._plan = None
+        self._checked = self._branches.checked
 
     def __len__(self):
         """Primitive operations on the tape."""
@@ -311,7 +199,7 @@ class RecordedTape:
         """``sweep(inputs)`` as a staged program (made on first use), or interpreted.
 
         With ``check``, the sweep also returns the values the logged branches read, and
-        the branches are checked at this point (``_branches_hold``); where one differs the
+        the branches are checked at this point (``BranchCheck``); where one differs the
         tape re-records itself at ``args`` and runs the sweep again, or raises.
 
         The op counter of ``ad.count_ops`` counts the interpreter's operations; a
@@ -335,7 +223,7 @@ class RecordedTape:
         if not checked:
             return outs
         ncheck = len(checked)
-        if self._seen_hold(outs[-ncheck:]):
+        if self._branches.hold_seen(outs[-ncheck:]):
             return outs[:-ncheck]
         self._retape(args)
         return None  # the caller runs its method again on the new recording
@@ -353,38 +241,6 @@ class RecordedTape:
         values = box[0]
         return list(outs) + [values[i] for i in checked]
 
-    def _branches_hold(self, values):
-        """Whether every logged branch gives the recorded result with ``values`` (index -> value)."""
-        for fn, spec, result in self.comparisons:
-            if not _same(fn(*[_operand(item, values) for item in spec]), result):
-                return False
-        return True
-
-    def _seen_hold(self, seen):
-        """``_branches_hold`` for the values a checked sweep returned (in ``_checked`` order):
-        the hot path of every replay, so the operands' positions are worked out once."""
-        plan = self._plan
-        if plan is None:
-            where = {i: k for k, i in enumerate(self._checked)}
-            plan = self._plan = [
-                (fn, None if any(item[0] == _SEQUENCE for item in spec) else [(where.get(i, -1), c) for i, c in spec], spec, result)
-                for fn, spec, result in self.comparisons
-            ]
-        for fn, flat, spec, result in plan:
-            if flat is None:
-                operands = [_operand(item, dict(zip(self._checked, seen))) for item in spec]
-            else:
-                operands = [seen[k] if k >= 0 else c for k, c in flat]
-            now = fn(*operands)
-            # the same dtype and shape and the same bytes: the same branch (the usual answer,
-            # found without building an array of comparisons)
-            if type(now) is np.ndarray and now.dtype == result.dtype and now.shape == result.shape:
-                if now.tobytes() == result.tobytes():
-                    continue
-            if not _same(now, result):
-                return False
-        return True
-
     def _retape(self, args):
         """Re-record at the point ``args``, which takes another branch, or raise."""
         if not self.retape or self._fun is None:
@@ -400,9 +256,7 @@ class RecordedTape:
         else:
             for i, a in zip(self._argnums, args):
                 full[i] = a
-        from .api import _Inputs
-
-        new = _record(self._fun, _Inputs(tuple(full), self._argnums, "record"))
+        new = _record(self._fun, Inputs(tuple(full), self._argnums, "record"))
         if (new.in_def, new.out_def, new.out_shapes, new.out_dtypes) != (self.in_def, self.out_def, self.out_shapes, self.out_dtypes):
             raise AdmodesError(
                 "this point takes a different branch than the recorded one, and there the function "
@@ -562,7 +416,7 @@ class RecordedTape:
         if not self.comparisons:
             return True
         values = self._forward(self._leaves(args))
-        return self._branches_hold(dict(enumerate(values)))
+        return self._branches.hold(dict(enumerate(values)))
 
     def _check(self, check_branches):
         if not isinstance(check_branches, bool):
@@ -633,7 +487,7 @@ class RecordedTape:
                 _SWEEP_VALUES.reset(token)
             outs = [self._output(values, k) for k in range(nout)]
             seen = [values[i] for i in checked]
-        if checked and not self._seen_hold(seen):
+        if checked and not self._branches.hold_seen(seen):
             self._retape(args)
             return self.vjp(*args, check_branches=check_branches)
 
@@ -716,6 +570,4 @@ def _matching(tree, treedef, shapes, dtypes, what):
 
 def _seeds(sizes, shapes, dtypes):
     """The identity seeds of all directions, one block per leaf, as the eager Jacobian makes them."""
-    from .api import _basis
-
-    return _basis(0, sum(sizes), sizes, [np.empty(shape, dtype) for shape, dtype in zip(shapes, dtypes)])
+    return basis(0, sum(sizes), sizes, [np.empty(shape, dtype) for shape, dtype in zip(shapes, dtypes)])
