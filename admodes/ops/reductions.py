@@ -1,5 +1,8 @@
 """Reductions: sum, prod, max, min over axes (``axis`` a tuple of non-negative ints).
 
+``sum`` itself is defined in ``shape`` (it is the adjoint of ``broadcast_to``, and every
+rule that undoes a broadcast needs it) and is part of this family's API from here.
+
 The reverse rule of a reduction spreads the cotangent back over the reduced axes:
 ``sum`` broadcasts it; ``max``/``min`` send it to the entries that attain the
 extremum, split equally among ties (JAX's convention); ``prod`` multiplies it by the
@@ -11,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import Primitive, decide, shape_of
-from .shape import broadcast_to, reshape, shift_axes, transpose
+from .elementwise import div, mul, select
+from .shape import broadcast_to, expand_reduced, kept_shape, reduction_flops, reshape, shift_axes, sum_, transpose
 
 __all__ = ["sum_", "prod", "max_", "min_", "normalize_axis", "expand_reduced"]
 
@@ -33,34 +37,6 @@ def normalize_axis(axis, ndim):
     return tuple(sorted(normalized))
 
 
-def _kept_shape(shape, axis):
-    return tuple(1 if i in axis else s for i, s in enumerate(shape))
-
-
-def expand_reduced(g, nb, x_shape, axis, keepdims):
-    """A cotangent of a reduction, broadcast back to ``B + x_shape``."""
-    batch = tuple(g.shape[:nb])
-    if not keepdims:
-        g = reshape(g, shape=batch + _kept_shape(x_shape, axis))
-    return broadcast_to(g, shape=batch + tuple(x_shape))
-
-
-def _reduction_flops(out, args, params):
-    return int(np.size(args[0]))
-
-
-# ---------------------------------------------------------------- sum
-
-
-def _sum_impl(x, axis, keepdims):
-    return np.sum(x, axis=axis, keepdims=keepdims)
-
-
-sum_ = Primitive("sum", _sum_impl, flops=_reduction_flops, saves="none")
-sum_.defjvp(lambda t, nb, out, x, axis, keepdims: sum_(t, axis=shift_axes(axis, nb), keepdims=keepdims))
-sum_.defvjp(lambda g, nb, out, x, axis, keepdims: expand_reduced(g, nb, x.shape, axis, keepdims))
-
-
 # ---------------------------------------------------------------- max / min
 
 
@@ -69,7 +45,7 @@ def _chooser_weights(x, out, axis, keepdims):
 
     def weights(xv, ov):
         if not keepdims:
-            ov = np.reshape(ov, _kept_shape(shape_of(xv), axis))
+            ov = np.reshape(ov, kept_shape(shape_of(xv), axis))
         hits = (xv == ov).astype(np.result_type(xv))
         return hits / np.sum(hits, axis=axis, keepdims=True)
 
@@ -78,16 +54,14 @@ def _chooser_weights(x, out, axis, keepdims):
 
 def _chooser(name, numpy_reduce):
     prim = Primitive(name, lambda x, axis, keepdims: numpy_reduce(x, axis=axis, keepdims=keepdims),
-                     flops=_reduction_flops, saves="both")
+                     flops=reduction_flops, saves="both")
 
     def jvp(t, nb, out, x, axis, keepdims):
-        from .elementwise import mul
 
         weights = _chooser_weights(x, out, axis, keepdims)
         return sum_(mul(t, weights), axis=shift_axes(axis, nb), keepdims=keepdims)
 
     def vjp(g, nb, out, x, axis, keepdims):
-        from .elementwise import mul
 
         weights = _chooser_weights(x, out, axis, keepdims)
         return mul(expand_reduced(g, nb, shape_of(x), axis, keepdims), weights)
@@ -111,7 +85,6 @@ def _others_product(x, axis):
     of an N x N array whose diagonal is replaced by ones: O(N^2) work, used only when
     some entry is zero (otherwise ``prod / x`` is exact and cheaper).
     """
-    from .elementwise import select
 
     shape = shape_of(x)
     ndim = len(shape)
@@ -132,28 +105,25 @@ def _has_zero(v):
 
 
 def _prod_partials(x, out, axis, keepdims):
-    from .elementwise import div
 
     if decide(_has_zero, x):
         return _others_product(x, axis)
-    kept_out = out if keepdims else reshape(out, shape=_kept_shape(shape_of(x), axis))
+    kept_out = out if keepdims else reshape(out, shape=kept_shape(shape_of(x), axis))
     return div(kept_out, x)
 
 
 def _prod_jvp(t, nb, out, x, axis, keepdims):
-    from .elementwise import mul
 
     return sum_(mul(t, _prod_partials(x, out, axis, keepdims)), axis=shift_axes(axis, nb), keepdims=keepdims)
 
 
 def _prod_vjp(g, nb, out, x, axis, keepdims):
-    from .elementwise import mul
 
     return mul(expand_reduced(g, nb, shape_of(x), axis, keepdims), _prod_partials(x, out, axis, keepdims))
 
 
 prod = Primitive("prod", lambda x, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims),
-                 flops=_reduction_flops, saves="both")
+                 flops=reduction_flops, saves="both")
 prod.defjvp(_prod_jvp)
 prod.defvjp(_prod_vjp)
 
@@ -182,7 +152,7 @@ def _cumsum_impl(x, axis, reverse):
 
 # A running sum is linear: its tangent is the running sum of the tangent, and its adjoint
 # is the running sum taken from the other end (``reverse``).
-cumsum = Primitive("cumsum", _cumsum_impl, flops=_reduction_flops, saves="none")
+cumsum = Primitive("cumsum", _cumsum_impl, flops=reduction_flops, saves="none")
 cumsum.defjvp(lambda t, nb, out, x, axis, reverse: cumsum(t, axis=axis + nb, reverse=reverse))
 cumsum.defvjp(lambda g, nb, out, x, axis, reverse: cumsum(g, axis=axis + nb, reverse=not reverse))
 
@@ -193,7 +163,6 @@ def _cumprod_partials(x, axis):
     No division, so exact where entries are zero; O(n^2) work along ``axis`` (moved
     last), used only when some entry is zero.
     """
-    from .elementwise import select
 
     moved, _ = _to_last(x, axis)
     shape = shape_of(moved)
@@ -204,7 +173,6 @@ def _cumprod_partials(x, axis):
 
 
 def _cumprod_jvp(t, nb, out, x, axis):
-    from .elementwise import div, mul
 
     if not decide(_has_zero, x):
         return mul(out, cumsum(div(t, x), axis=axis + nb, reverse=False))
@@ -216,7 +184,6 @@ def _cumprod_jvp(t, nb, out, x, axis):
 
 
 def _cumprod_vjp(g, nb, out, x, axis):
-    from .elementwise import div, mul
 
     if not decide(_has_zero, x):
         return div(cumsum(mul(g, out), axis=axis + nb, reverse=True), x)
@@ -227,6 +194,6 @@ def _cumprod_vjp(g, nb, out, x, axis):
     return _from_last(sum_(mul(row, partials), axis=(len(shape),), keepdims=False), inverse)
 
 
-cumprod = Primitive("cumprod", lambda x, axis: np.cumprod(x, axis=axis), flops=_reduction_flops, saves="both")
+cumprod = Primitive("cumprod", lambda x, axis: np.cumprod(x, axis=axis), flops=reduction_flops, saves="both")
 cumprod.defjvp(_cumprod_jvp)
 cumprod.defvjp(_cumprod_vjp)

@@ -81,7 +81,7 @@ def unbroadcast(g, nb, shape):
         if s == 1 and gshape[nb + lead + i] != 1:
             axes.append(nb + lead + i)
     if axes:
-        g = reductions.sum_(g, axis=tuple(axes), keepdims=True)
+        g = sum_(g, axis=tuple(axes), keepdims=True)
     return reshape(g, shape=target)
 
 
@@ -179,4 +179,33 @@ astype.defjvp(lambda t, nb, out, x, dtype: astype(t, dtype=dtype))
 astype.defvjp(lambda g, nb, out, x, dtype: astype(g, dtype=x.dtype))
 
 
-from . import reductions  # noqa: E402  (reductions builds on the shape primitives above)
+# ---------------------------------------------------------------- sum (the adjoint of broadcast_to)
+#
+# Part of the reductions family (admodes.ops.reductions exports it), defined here because
+# unbroadcast, and so nearly every rule, needs it; shape.py needs no other op module at
+# import time (concatenate's rule takes getitem from indexing when it runs).
+
+
+def kept_shape(shape, axis):
+    return tuple(1 if i in axis else s for i, s in enumerate(shape))
+
+
+def expand_reduced(g, nb, x_shape, axis, keepdims):
+    """A cotangent of a reduction, broadcast back to ``B + x_shape``."""
+    batch = tuple(g.shape[:nb])
+    if not keepdims:
+        g = reshape(g, shape=batch + kept_shape(x_shape, axis))
+    return broadcast_to(g, shape=batch + tuple(x_shape))
+
+
+def reduction_flops(out, args, params):
+    return int(np.size(args[0]))
+
+
+def _sum_impl(x, axis, keepdims):
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+sum_ = Primitive("sum", _sum_impl, flops=reduction_flops, saves="none")
+sum_.defjvp(lambda t, nb, out, x, axis, keepdims: sum_(t, axis=shift_axes(axis, nb), keepdims=keepdims))
+sum_.defvjp(lambda g, nb, out, x, axis, keepdims: expand_reduced(g, nb, x.shape, axis, keepdims))
