@@ -6,12 +6,14 @@ nestings and float32. Broadcasting combinations, 0-d operands, size-1 and empty 
 appear across the rows; domains keep each op away from its poles and branch points.
 """
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import admodes as ad
 
-from .harness import OpSpec, check_all, check_jacobian_values
+from .harness import OpSpec, assert_close, check_all, check_jacobian_values
 
 POS = (0.5, 2.5)  # log, sqrt, fractional powers, divisors
 BROADCASTS = [((3,), (2, 3)), ((2, 1), (1, 3)), ((), (2, 3)), ((2, 3), ()), ((1,), (3,)), ((0, 3), (3,))]
@@ -215,3 +217,35 @@ def test_hypot_hessian_at_equal_legs_is_the_continuous_value():
     h = ad.hessian(np.hypot, (0, 1))(1.0, 1.0)
     c = 1 / (2 * np.sqrt(2))
     np.testing.assert_allclose(np.array(h, dtype=float), [[c, -c], [-c, c]])
+
+
+@pytest.mark.parametrize("other", [2.0, 3])
+@pytest.mark.parametrize("x_first", [True, False])
+def test_arctan2_with_a_python_number_keeps_float32(other, x_first):
+    """A Python number on either side of arctan2 is weakly typed, as in JAX: the rule's
+    arithmetic with it (its square) must not promote a float32 primal or tangent to float64."""
+    def f(xp):
+        return (lambda x: xp.arctan2(x, other)) if x_first else (lambda x: xp.arctan2(other, x))
+
+    x = np.array([0.5, -1.2, 2.0], np.float32)
+    got, want = ad.jvp(f(np), (x,), (x,)), jax.jvp(f(jnp), (x,), (x,))
+    for g, w, what in zip(got, want, ("primal", "tangent")):
+        assert np.asarray(g).dtype == np.asarray(w).dtype == np.float32, what
+        assert_close(g, w, 1e-6, 1e-10, f"arctan2 jvp {what}")
+
+
+@pytest.mark.parametrize("outer,inner", [(a, b) for a in ("forward", "reverse") for b in ("forward", "reverse")])
+def test_power_mixed_second_derivative_at_a_zero_exponent(outer, inner):
+    """d/dy d/dx x**y = x**(y-1) (1 + y log x) is 1/x at y = 0: d(x**y)/dx is not a constant 0
+    where a traced y is 0, so the Hessian is symmetric and equals JAX's, in every nesting."""
+    scalar = lambda v: v[0] ** v[1]
+    arrays = lambda v: np.sum(v[:2] ** v[2:])
+    arrays_j = lambda v: jnp.sum(v[:2] ** v[2:])
+    for f, fj, v in [(scalar, scalar, np.array([2.0, 0.0])), (arrays, arrays_j, np.array([2.0, 3.0, 0.0, 1.0]))]:
+        hess = ad.jacobian(ad.jacobian(f, mode=inner), mode=outer)(v)
+        assert_close(hess, jax.hessian(fj)(v), 1e-9, 1e-10, f"{outer}-over-{inner} Hessian of x**y at y = 0")
+    # the convention at 0 ** 0 stays: slope 0 for x (JAX's rule for an integer exponent), no warning
+    with np.errstate(all="raise"):
+        assert_close(ad.grad(scalar)(np.array([0.0, 0.0])), np.array([0.0, 0.0]), 1e-9, 1e-10, "grad at 0 ** 0")
+        assert_close(ad.grad(arrays)(np.array([0.0, 3.0, 0.0, 1.0])), np.array([0.0, 1.0, 0.0, np.log(3.0) * 3.0]),
+                     1e-9, 1e-10, "grad of [0, 3] ** [0, 1]")

@@ -8,10 +8,14 @@ front: the batch axis of directions (chunk 2) must be put back in front. ``np.ta
 tied entries (pinned by a hand-written Jacobian at the end).
 """
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from .harness import OpSpec, check_all, check_jacobian_values
+import admodes as ad
+
+from .harness import OpSpec, assert_close, check_all, check_jacobian_values
 
 A = np.array
 S4 = ((4,),)
@@ -124,3 +128,23 @@ CONVENTIONS = [
 @pytest.mark.parametrize("spec, args, expected", CONVENTIONS, ids=[str(c[0]) for c in CONVENTIONS])
 def test_convention(spec, args, expected):
     check_jacobian_values(spec, args, expected)
+
+
+# ---- 0-d boolean indices: a new axis of length 1 (True) or 0 (False), as NumPy does.
+# JAX has no such index; its side is the same selection written with None and a slice.
+BOOL_INDEXES = {
+    "0-d True": ((np.array(True),), lambda x: x[None]),
+    "0-d False": ((np.array(False),), lambda x: x[None][:0]),
+    "after Ellipsis": ((Ellipsis, np.array(True)), lambda x: x[..., None]),
+    "np.True_": ((np.True_,), lambda x: x[None]),
+}
+
+
+@pytest.mark.parametrize("name", list(BOOL_INDEXES))
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_zero_dimensional_boolean_index(name, mode):
+    index, same = BOOL_INDEXES[name]
+    x = np.arange(6.0).reshape(2, 3) / 5
+    assert_close(np.asarray(x)[index], same(x), 0, 0, f"{name}: NumPy's selection")
+    got = ad.jacobian(lambda x: np.sin(x[index]), mode=mode, chunk=2)(x)
+    assert_close(got, jax.jacobian(lambda x: jnp.sin(same(x)))(x), 1e-9, 1e-10, f"{name}: {mode} jacobian")

@@ -183,3 +183,27 @@ def test_convention(spec, args, expected):
 def test_sort_in_place_is_refused():
     with pytest.raises(ad.AdmodesError, match="np.sort"):
         ad.grad(lambda x: x.sort())(np.ones(3))
+
+
+# ---- axes NumPy refuses are refused on traced values too, with NumPy's exception type
+BAD_AXES = {
+    "transpose": lambda x: np.transpose(x, (0, 3)),
+    "moveaxis": lambda x: np.moveaxis(x, 3, 0),
+    "moveaxis lengths": lambda x: np.moveaxis(x, (0, 1), (1,)),
+    "expand_dims": lambda x: np.expand_dims(x, 5),
+    "expand_dims repeated": lambda x: np.expand_dims(x, (0, 0)),
+    "concatenate": lambda x: np.concatenate([x, x], axis=3),
+    "stack": lambda x: np.stack([x, x], axis=4),
+    "swapaxes": lambda x: np.swapaxes(x, 0, 5),
+    "mT of a vector": lambda x: x[0].mT,
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_AXES))
+def test_out_of_range_axes_raise_as_in_numpy(name):
+    f = BAD_AXES[name]
+    x = np.ones((2, 3))
+    with pytest.raises((ValueError, np.exceptions.AxisError)) as plain:
+        f(x)
+    with pytest.raises(type(plain.value)):
+        ad.jacobian(f)(x)
