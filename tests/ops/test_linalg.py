@@ -122,7 +122,7 @@ def _svd_all(xp, a):
     return xp.concatenate([u2.ravel(), s, vt2.ravel()])
 
 
-LINALG = [
+SPECS = [
     OpSpec("solve vector", lambda xp, a, b: xp.linalg.solve(a, b), (), draw=_well_rhs(3, (3,))),
     OpSpec("solve matrix", lambda xp, a, b: xp.linalg.solve(a, b), (), draw=_well_rhs(3, (3, 2))),
     OpSpec("solve stacked a, broadcast b", lambda xp, a, b: xp.linalg.solve(a, b), (),
@@ -175,10 +175,10 @@ LINALG = [
 ]
 
 if hasattr(np.linalg, "svdvals"):
-    LINALG.append(OpSpec("svdvals", lambda xp, a: xp.linalg.svdvals(a), (), draw=_separated(2, 3)))
+    SPECS.append(OpSpec("svdvals", lambda xp, a: xp.linalg.svdvals(a), (), draw=_separated(2, 3)))
 
 
-@pytest.mark.parametrize("spec", LINALG, ids=str)
+@pytest.mark.parametrize("spec", SPECS, ids=str)
 def test_spec(spec):
     check_all(spec)
 
