@@ -1,11 +1,15 @@
 """The API contract: shapes (JAX's), pytrees, argnums, has_aux, chunk, auto mode, dtypes, nesting."""
 
+import functools
+from collections import namedtuple
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import admodes as ad
+from jax_compare import close, tree_close
 
 RNG = np.random.default_rng(0)
 W1 = RNG.standard_normal((5, 3))
@@ -17,6 +21,10 @@ def net(xp):
 
 
 X = RNG.standard_normal(3)
+MODES = ("forward", "reverse")
+X3 = np.array([0.5, -1.2, 2.0])
+X32 = X3.astype(np.float32)
+WEIGHTS = np.array([1.0, 2.0, 3.0])  # float64: the output of X32 * WEIGHTS is float64
 
 
 @pytest.mark.parametrize("mode", ["forward", "reverse", "auto"])
@@ -168,3 +176,204 @@ def test_op_counts_follow_the_sweep_counts():
         ad.jacrev(f, chunk=1)(X)
     sweep = (rev.ops - tape_only.ops) / 5
     assert sweep == int(sweep) and sweep > 0
+
+
+# ---------------------------------------------------------------------- dtypes: the input's, as in JAX
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_gradient_has_the_input_dtype_when_the_output_is_promoted(mode):
+    # a float64 constant promotes the output to float64; the gradient of a float32 input stays float32
+    f = lambda x: np.sum(np.sin(x) * WEIGHTS)
+    fj = lambda x: jnp.sum(jnp.sin(x) * WEIGHTS)
+    tree_close(ad.grad(f, mode=mode)(X32), jax.grad(fj)(X32), rtol=1e-6)
+    tree_close(ad.value_and_grad(f, mode=mode)(X32), jax.value_and_grad(fj)(X32), rtol=1e-6)
+
+
+def test_vjp_and_hessian_have_the_input_dtype():
+    f = lambda x: np.sin(x) * WEIGHTS
+    fj = lambda x: jnp.sin(x) * WEIGHTS
+    tree_close(ad.vjp(f, X32)[1](WEIGHTS), jax.vjp(fj, X32)[1](WEIGHTS), rtol=1e-6)
+    s, sj = (lambda x: np.sum(f(x) ** 2)), (lambda x: jnp.sum(fj(x) ** 2))
+    tree_close(ad.hessian(s)(X32), jax.jit(jax.hessian(sj))(X32), rtol=1e-6)
+    tree_close(ad.hvp(s, (X32,), (X32,)), jax.jvp(jax.grad(sj), (X32,), (X32,))[1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("chunk", [None, 1, 2])
+def test_jacobian_blocks_have_their_input_dtype(mode, chunk):
+    # mixed float32/float64 leaves: each block takes its input leaf's dtype in both modes, as
+    # jax.jacobian (jacrev) does; jax.jacfwd would give the output's dtype instead, so its
+    # dtype would depend on the mode that mode="auto" picks
+    p = {"a": X32, "b": np.array([1.0, 2.0])}
+    f = lambda p: {"u": p["a"] * 2.0, "v": p["b"] * p["a"][0]}
+    got = ad.jacobian(f, mode=mode, chunk=chunk)(p)
+    tree_close(got, jax.jacobian(f)(p), rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_float32_stays_float32_through_every_api_function(mode):
+    w = np.arange(6.0, dtype=np.float32).reshape(2, 3) / 6
+    f = lambda x: np.sum(np.tanh(w @ x) * 2.0) + np.sum(x[np.array([0, 0, 2])] ** 3) + np.max(x) * 0.5 + np.mean(x ** 2)
+    fj = lambda x: jnp.sum(jnp.tanh(w @ x) * 2.0) + jnp.sum(x[jnp.array([0, 0, 2])] ** 3) + jnp.max(x) * 0.5 + jnp.mean(x ** 2)
+    t = np.ones(3, np.float32)
+    tree_close(ad.value_and_grad(f, mode=mode)(X32), jax.value_and_grad(fj)(X32), rtol=1e-5)
+    tree_close(ad.jacobian(lambda x: np.sin(x) * x[::-1], mode=mode, chunk=2)(X32), jax.jacobian(lambda x: jnp.sin(x) * x[::-1])(X32), rtol=1e-5)
+    tree_close(ad.jvp(f, (X32,), (t,)), jax.jvp(fj, (X32,), (t,)), rtol=1e-5)
+    tree_close(ad.vjp(f, X32)[1](np.float32(1.0)), jax.vjp(fj, X32)[1](np.float32(1.0)), rtol=1e-5)
+    tree_close(ad.hessian(f)(X32), jax.jit(jax.hessian(fj))(X32), rtol=1e-4, atol=1e-5)
+    tree_close(ad.hvp(f, (X32,), (t.astype(np.float64),)), jax.jvp(jax.grad(fj), (X32,), (t,))[1], rtol=1e-4, atol=1e-5)
+
+
+# ---------------------------------------------------------------------- mode="auto" and choose_mode
+
+
+def _spy_on_modes(monkeypatch):
+    """The list of modes ("forward"/"reverse") of the Jacobian sweeps run from now on."""
+    from admodes import api
+
+    ran = []
+    for name in ("_forward_jacobian", "_reverse_jacobian"):
+        real = getattr(api, name)
+        monkeypatch.setattr(api, name, lambda *a, real=real, name=name, **k: ran.append(name[1:8]) or real(*a, **k))
+    return ran
+
+
+def test_auto_mode_follows_the_output_size_of_each_call(monkeypatch):
+    # the pick is made per call: an argument that is not differentiated (here v and k) can
+    # change the output size, and with it the cheaper mode
+    ran = _spy_on_modes(monkeypatch)
+    f = lambda x, v, k=1: np.sum(x) * np.tile(v, k)
+    jac = ad.jacobian(f)
+    calls = [((np.ones(1),), {}), ((np.ones(10),), {}), ((np.ones(1),), {}), ((np.ones(1),), {"k": 5})]
+    for extra, kwargs in calls:
+        got = jac(X3, *extra, **kwargs)
+        close(got, jax.jacobian(lambda x: jnp.sum(x) * jnp.tile(extra[0], kwargs.get("k", 1)))(X3))
+    assert [ad.choose_mode(f, X3, *extra).mode for extra, _ in calls[:3]] == ["reverse", "forward", "reverse"]
+    assert ran == ["reverse", "forward", "reverse", "forward"]
+
+
+@pytest.mark.parametrize("n,m,mode", [(3, 1, "reverse"), (3, 3, "forward"), (3, 4, "forward"), (0, 2, "forward"), (2, 0, "reverse")])
+def test_choose_mode_numbers_and_auto_agree(monkeypatch, n, m, mode):
+    ran = _spy_on_modes(monkeypatch)
+    f = lambda x: np.sum(x) * np.ones(m)
+    choice = ad.choose_mode(f, np.ones(n))
+    assert (choice.mode, choice.n, choice.m, choice.forward_sweeps, choice.reverse_sweeps) == (mode, n, m, n, m)
+    close(ad.jacobian(f)(np.ones(n)), np.ones((m, n)))
+    assert ran == [mode]
+
+
+def test_choose_mode_leaves_aux_out_as_jacobian_does(monkeypatch):
+    # with has_aux=True, m counts the differentiated output only, so choose_mode says what
+    # jacobian(has_aux=True, mode="auto") picks (here: reverse, m = 1, not forward, m = 101)
+    ran = _spy_on_modes(monkeypatch)
+    f = lambda x: (np.sum(x ** 2), np.ones(100) * x[0])
+    choice = ad.choose_mode(f, X3, has_aux=True)
+    assert (choice.mode, choice.n, choice.m) == ("reverse", 3, 1)
+    close(ad.jacobian(f, has_aux=True)(X3)[0], 2 * X3)
+    assert ran == ["reverse"]
+    assert ad.choose_mode(f, X3).m == 101
+
+
+def test_auto_mode_cache_stays_small_when_an_int_argument_changes_every_call():
+    jac = ad.jacobian(lambda x, step: x * (1.0 + step))
+    for step in range(300):
+        jac(X3, step)
+    cache = next(c.cell_contents for c in jac.__closure__ if isinstance(c.cell_contents, dict))
+    assert len(cache) <= 256
+
+
+# ---------------------------------------------------------------------- pytrees, shapes, several arguments
+
+PYTREE_RNG = np.random.default_rng(11)
+PARAMS = {"w": PYTREE_RNG.normal(size=(2, 3)), "b": (PYTREE_RNG.normal(size=3), None), "s": np.array(0.7)}
+X2 = PYTREE_RNG.normal(size=2)
+
+
+def pytree_net(xp):
+    """A function of a dict (with a None leaf) and an array, returning a dict holding a list with a None."""
+    def f(p, x):
+        h = xp.tanh(p["w"].T @ x + p["b"][0]) * p["s"]
+        return {"h": h, "l": [xp.sum(h ** 2), None]}
+
+    return f
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "auto"])
+@pytest.mark.parametrize("chunk", [None, 1, 2])
+@pytest.mark.parametrize("argnums", [0, (0, 1), (1, 0)])
+def test_jacobian_of_pytrees_with_none_and_argnums(mode, chunk, argnums):
+    got = ad.jacobian(pytree_net(np), argnums=argnums, mode=mode, chunk=chunk)(PARAMS, X2)
+    tree_close(got, jax.jacobian(pytree_net(jnp), argnums=argnums)(PARAMS, X2))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_grad_and_vjp_of_pytrees_with_aux(mode):
+    def loss(xp):
+        return lambda p, x: (xp.sum(pytree_net(xp)(p, x)["h"] ** 3), {"x": x * 2.0})
+
+    tree_close(ad.value_and_grad(loss(np), argnums=(1, 0), has_aux=True, mode=mode)(PARAMS, X2),
+               jax.value_and_grad(loss(jnp), argnums=(1, 0), has_aux=True)(PARAMS, X2))
+    cot = {"h": np.ones(3), "l": [np.array(2.0), None]}
+    tree_close(ad.vjp(pytree_net(np), PARAMS, X2)[1](cot), jax.vjp(pytree_net(jnp), PARAMS, X2)[1](cot))
+    tree_close(ad.jvp(pytree_net(np), (PARAMS, X2), (PARAMS, X2)),
+               jax.jvp(pytree_net(jnp), (PARAMS, X2), (PARAMS, X2)))
+
+
+def test_hessian_and_hvp_with_several_arguments():
+    def f(xp):
+        return lambda x, y, z: xp.sum(xp.sin(x) * y[:, None] ** 2) * z + xp.sum(y @ x) ** 2
+
+    rng = np.random.default_rng(12)
+    x, y, z = rng.normal(size=(2, 3)), rng.normal(size=2), 1.3
+    for argnums in (0, 1, (0, 1), (2, 0, 1)):
+        tree_close(ad.hessian(f(np), argnums=argnums)(x, y, z), jax.jit(jax.hessian(f(jnp), argnums=argnums))(x, y, z))
+    tangents = (rng.normal(size=(2, 3)), rng.normal(size=2), 0.5)
+    want = jax.jit(lambda *a: jax.jvp(jax.grad(f(jnp), argnums=(0, 1, 2)), a, tangents)[1])(x, y, z)
+    tree_close(ad.hvp(f(np), (x, y, z), tangents), want)
+    # one argument that is itself a pytree
+    g = lambda xp: (lambda p: p["a"] ** 2 * xp.sum(p["b"] ** 3))
+    p, v = {"a": 2.0, "b": X3}, {"a": 1.0, "b": X3[::-1]}
+    tree_close(ad.hvp(g(np), (p,), (v,)), jax.jvp(jax.grad(g(jnp)), (p,), (v,))[1])
+    tree_close(ad.hessian(g(np))(p), jax.jit(jax.hessian(g(jnp)))(p))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("chunk", [None, 1, 2])
+def test_scalar_empty_and_size_one_shapes(mode, chunk):
+    jac = functools.partial(ad.jacobian, mode=mode, chunk=chunk)
+    cases = [
+        (lambda s: (s * 2.0, np.stack([s, s ** 2])), lambda s: (s * 2.0, jnp.stack([s, s ** 2])), (1.5,)),
+        (lambda x: x * 2.0, lambda x: x * 2.0, (np.zeros((0, 2)),)),
+        (lambda x: x[:0] * 2.0, lambda x: x[:0] * 2.0, (X3,)),
+        (lambda x, y: np.sum(x) * y, lambda x, y: jnp.sum(x) * y, (np.zeros((0, 3)), X2)),
+        (lambda x: np.sum(x * x.T, axis=0, keepdims=True), lambda x: jnp.sum(x * x.T, axis=0, keepdims=True), (np.full((1, 3), 2.0),)),
+        (lambda x: (np.ones(2), x), lambda x: (jnp.ones(2), x), (X3,)),
+    ]
+    for f, fj, args in cases:
+        argnums = tuple(range(len(args))) if len(args) > 1 else 0
+        tree_close(jac(f, argnums=argnums)(*args), jax.jacobian(fj, argnums=argnums)(*args))
+    tree_close(ad.hessian(lambda x: np.sum(x ** 3))(np.array([[2.0]])), jax.hessian(lambda x: jnp.sum(x ** 3))(np.array([[2.0]])))
+    tree_close(ad.hessian(lambda x: x ** 3)(np.array(2.0)), jax.hessian(lambda x: x ** 3)(np.array(2.0)))
+
+
+Params = namedtuple("Params", "w b")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_namedtuples_are_pytrees(mode):
+    # a namedtuple is a node, as in JAX: the gradient is a Params whose fields are the
+    # fields' gradients (not one array stacked from the fields)
+    p = Params(w=X3, b=2.0)
+    f = lambda p: np.sum(np.sin(p.w) * p.b)
+    fj = lambda p: jnp.sum(jnp.sin(p.w) * p.b)
+    got = ad.grad(f, mode=mode)(p)
+    assert isinstance(got, Params)
+    tree_close(got, jax.grad(fj)(p))
+    tree_close(ad.jacobian(lambda p: Params(w=p.w * p.b, b=p.b ** 2), mode=mode)(p),
+               jax.jacobian(lambda p: Params(w=p.w * p.b, b=p.b ** 2))(p))
+    # NumPy's own namedtuple results (slogdet) are outputs like any other pytree
+    a = np.array([[2.0, 0.5], [0.3, -1.0]])
+    sign, logdet = ad.jacobian(np.linalg.slogdet, mode=mode)(a)
+    close(sign, np.zeros((2, 2)))
+    close(logdet, jax.jacobian(lambda a: jnp.linalg.slogdet(a)[1])(a))

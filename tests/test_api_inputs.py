@@ -55,6 +55,12 @@ def test_complex_tangents_and_cotangents_are_refused():
         ad.grad(lambda x: np.sum(x))(C)
 
 
+def test_complex_conversion_is_refused_not_a_zero_derivative():
+    # astype(complex) is refused, not taken for an integer cast with a zero derivative
+    with pytest.raises(AdmodesError, match="real-valued"):
+        ad.grad(lambda x: np.sum(x.astype(np.complex128).real))(np.ones(2))
+
+
 # ---------------------------------------------------------------- strings and other non-numbers
 
 @pytest.mark.parametrize("bad", ["1.0", "ab", b"1", None, object(), np.array(["a", "b", "c"])],
@@ -180,6 +186,16 @@ def test_malformed_argnums_are_refused_by_name(transform, argnums):
 def test_argnums_out_of_range_are_refused(argnums):
     with pytest.raises(AdmodesError, match="argnums"):
         ad.grad(lambda x, y: np.sum(x * y), argnums=argnums)(X, X)
+
+
+@pytest.mark.parametrize("argnums", [(0, 0), (0, -2), (1, 0, 1)])
+def test_repeated_argnums_are_refused(argnums):
+    # an argument named twice (also as a negative index) is refused: the second copy would
+    # otherwise replace the first (grad(x * y, argnums=(0, 0)) would be (0, 2))
+    with pytest.raises(AdmodesError, match="more than once"):
+        ad.grad(lambda x, y: x * y, argnums=argnums)(1.0, 2.0)
+    with pytest.raises(AdmodesError, match="more than once"):
+        ad.jacobian(lambda x, y: x * y, argnums=argnums)(1.0, 2.0)
 
 
 @pytest.mark.parametrize("transform", [ad.grad, ad.jacobian, ad.vjp, ad.jvp])

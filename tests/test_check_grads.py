@@ -52,3 +52,20 @@ def test_check_grads_checks_integer_arguments(arg):
     with pytest.raises(AssertionError):
         ad.check_grads(lambda x: np.sum(_wrong_square(x) + x), (arg,), modes=("reverse",))
     ad.check_grads(lambda x: np.sum(x * x * x), (arg,))  # and passes a right one
+
+
+def test_check_grads_accepts_correct_float32_functions():
+    # the finite differences of a float32 input run in float64, where a step of 1e-6 is not
+    # mostly rounding: a right float32 function passes, a wrong rule still fails
+    x32 = np.array([0.5, -1.2, 2.0], np.float32)
+    ad.check_grads(lambda x: np.sin(x) * np.exp(x), (x32,), order=2)
+    wrong = ad.custom_jvp(lambda x: np.sin(x))
+    wrong.defjvp(lambda p, t: (np.sin(p[0]), np.sin(p[0]) * t[0]))
+    with pytest.raises(AssertionError, match="disagrees"):
+        ad.check_grads(wrong, (x32,))
+
+
+def test_check_grads_names_arguments_it_cannot_take():
+    # a dict argument is an AdmodesError saying arrays are expected, not a TypeError from float()
+    with pytest.raises(ad.AdmodesError, match="array"):
+        ad.check_grads(lambda p: p["a"] * 2.0, ({"a": np.array([0.5, -1.2, 2.0])},))

@@ -1,10 +1,14 @@
 """custom_jvp / custom_vjp: both engines and nesting honour user rules."""
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import admodes as ad
+from jax_compare import close, tree_close
+
+MODES = ("forward", "reverse")
 
 
 @ad.custom_jvp
@@ -123,3 +127,101 @@ def test_custom_rule_errors_are_clear():
     g.defvjp(lambda x: (x, None), lambda r, ct: ct)  # bwd forgets the tuple
     with pytest.raises(ad.AdmodesError, match="one cotangent per positional argument"):
         ad.grad(lambda x: np.sum(g(x)))(np.ones(2))
+
+
+# ---------------------------------------------------------------------- what a rule returns is checked
+
+
+def _custom_calls(f):
+    """The four ways a rule is reached: forward, forward with a batch, reverse, reverse Jacobian."""
+    return {
+        "jvp": lambda: ad.jvp(f, (X,), (X,)),
+        "jacfwd chunk 2": lambda: ad.jacfwd(f, chunk=2)(X),
+        "grad": lambda: ad.grad(lambda x: np.sum(f(x) * x))(X),
+        "jacrev": lambda: ad.jacrev(f)(X),
+    }
+
+
+@pytest.mark.parametrize("call", ["jvp", "jacfwd chunk 2", "grad", "jacrev"])
+def test_custom_jvp_rule_results_are_checked(call):
+    # a rule must return a (primal, tangent) pair, the tangent of the output's shape; anything
+    # else is an AdmodesError naming the rule's result, on every path that calls the rule
+    no_pair = ad.custom_jvp(lambda x: x * 2.0)
+    no_pair.defjvp(lambda primals, tangents: tangents[0] * 2.0)
+    with pytest.raises(ad.AdmodesError, match="pair"):
+        _custom_calls(no_pair)[call]()
+    bad_shape = ad.custom_jvp(lambda x: x * 2.0)
+    bad_shape.defjvp(lambda primals, tangents: (primals[0] * 2.0, 0.0))
+    with pytest.raises(ad.AdmodesError, match=r"shape \(\).*\(3,\)"):
+        _custom_calls(bad_shape)[call]()
+
+
+@pytest.mark.parametrize("call", ["jvp", "jacfwd chunk 2", "grad", "jacrev"])
+def test_custom_vjp_cotangent_shapes_are_checked(call):
+    # bwd giving a scalar cotangent for a (3,) input is refused, not returned as a 0-d gradient
+    f = ad.custom_vjp(lambda x: np.sum(x) * 2.0 * x)
+    f.defvjp(lambda x: (np.sum(x) * 2.0 * x, x), lambda x, g: (np.sum(g * x) * 2.0,))
+    with pytest.raises(ad.AdmodesError, match=r"shape \(\).*\(3,\)"):
+        _custom_calls(f)[call]()
+
+
+def test_custom_vjp_fwd_must_return_a_pair():
+    # fwd returning only the output (a 2-vector) is refused, not unpacked into output = x[0] * 2
+    # and residuals = x[1] * 2
+    f = ad.custom_vjp(lambda x: x * 2.0)
+    f.defvjp(lambda x: x * 2.0, lambda residuals, g: (g * residuals,))
+    with pytest.raises(ad.AdmodesError, match="pair"):
+        ad.grad(lambda x: np.sum(f(x)))(np.array([1.0, 2.0]))
+
+
+@ad.custom_vjp
+def scaled_square(x, y):
+    return x * y ** 2
+
+
+scaled_square.defvjp(lambda x, y: (x * y ** 2, (x, y)), lambda r, g: (g * r[1] ** 2, g * 2 * r[0] * r[1]))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("chunk", [None, 1, 2])
+def test_custom_rules_with_no_direction_to_sweep(mode, chunk):
+    # a Jacobian with an empty input or output sends no direction to the rule, and has the
+    # empty shape out.shape + in.shape
+    sine = ad.custom_jvp(lambda x: np.sin(x))
+    sine.defjvp(lambda p, t: (np.sin(p[0]), np.cos(p[0]) * t[0]))
+    for f in (lambda x: scaled_square(x, x), sine):
+        for x in (np.zeros(0), np.zeros((2, 0))):
+            assert ad.jacobian(f, mode=mode, chunk=chunk)(x).shape == x.shape * 2
+        close(ad.jacobian(lambda x: f(x[:0]), mode=mode, chunk=chunk)(X), np.zeros((0, 3)))
+
+
+# ---------------------------------------------------------------------- custom rules under batches, nesting and replay
+
+W3 = np.array([0.5, -1.2, 2.0])
+
+
+def with_custom(x):
+    return np.sin(logsumexp(x * W3)) * x + scaled_square(x, np.cos(x))
+
+
+def with_custom_jax(x):
+    return jnp.sin(jax.scipy.special.logsumexp(x * W3)) * x + x * jnp.cos(x) ** 2
+
+
+@pytest.mark.parametrize("outer,inner", [(a, b) for a in MODES for b in MODES])
+@pytest.mark.parametrize("chunk", [None, 1, 2])
+def test_custom_rules_under_batches_and_nesting(outer, inner, chunk):
+    y = np.array([1.5, 0.5, -0.7])
+    close(ad.jacobian(with_custom, mode=inner, chunk=chunk)(y), jax.jacobian(with_custom_jax)(y))
+    hess = ad.jacobian(ad.jacobian(with_custom, mode=inner, chunk=chunk), mode=outer, chunk=chunk)(y)
+    close(hess, jax.jit(jax.hessian(with_custom_jax))(y))
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "auto"])
+def test_custom_rules_inside_a_recorded_tape(mode):
+    y, y1 = np.array([1.5, 0.5, -0.7]), np.array([1.2, 0.1, -0.3])
+    tape = ad.record(with_custom, y)
+    close(tape(y1), with_custom_jax(y1))
+    close(tape.jacobian(y1, mode=mode), jax.jacobian(with_custom_jax)(y1))
+    scalar = ad.record(lambda x: np.sum(with_custom(x)), y.astype(np.float32))
+    tree_close(scalar.grad(y1.astype(np.float32)), jax.grad(lambda x: jnp.sum(with_custom_jax(x)))(y1.astype(np.float32)), rtol=1e-5)

@@ -128,3 +128,35 @@ def test_missing_rule_message_follows_jax():
     p = Primitive("no_rules_here", np.sin, register=False)
     with pytest.raises(NotImplementedError, match="Differentiation rule for 'no_rules_here' not implemented"):
         ad.grad(lambda x: p(x))(1.0)
+
+
+# ---- a traced value used after its transformation returned
+
+
+def test_a_leaked_tracer_is_reported():
+    leaked = []
+
+    def f(x):
+        leaked.append(x)
+        return np.sum(x ** 2)
+
+    ad.grad(f)(X)
+    with raises("already returned"):
+        ad.grad(lambda y: np.sum(leaked[0] * y))(X)
+    with raises("already returned"):
+        np.sin(leaked[0])
+    with raises("already returned"):
+        ad.jvp(lambda y: leaked[0] * y, (X,), (X,))
+
+
+@pytest.mark.parametrize("record", [ad.trace, ad.record])
+def test_a_value_leaked_from_a_recording_is_reported(record):
+    leaked = []
+
+    def f(x):
+        leaked.append(x)
+        return np.sum(x ** 2)
+
+    record(f, X)
+    with raises("already returned"):
+        np.sin(leaked[0])

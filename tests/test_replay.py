@@ -6,10 +6,16 @@ import numpy as np
 import pytest
 
 import admodes as ad
+from jax_compare import close, tree_close
 
 RNG = np.random.default_rng(1)
 W1 = RNG.standard_normal((6, 4))
 W2 = RNG.standard_normal((3, 6))
+
+
+X3 = np.array([0.5, -1.2, 2.0])
+X32 = X3.astype(np.float32)
+WEIGHTS = np.array([1.0, 2.0, 3.0])  # float64: the output of X32 * WEIGHTS is float64
 
 
 def net(xp):
@@ -102,3 +108,85 @@ def test_grad_needs_a_scalar():
     tape = ad.record(net(np), np.zeros(4))
     with pytest.raises(ad.AdmodesError, match="scalar output"):
         tape.grad(np.zeros(4))
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "auto"])
+def test_recorded_tape_derivatives_have_the_input_dtype(mode):
+    f = lambda x: np.sin(x) * WEIGHTS
+    fj = lambda x: jnp.sin(x) * WEIGHTS
+    tape = ad.record(f, X32)
+    tree_close(tape.jacobian(X32, mode=mode), jax.jacobian(fj)(X32), rtol=1e-6)
+    tree_close(tape.vjp(X32)[1](WEIGHTS), jax.vjp(fj, X32)[1](WEIGHTS), rtol=1e-6)
+    scalar = ad.record(lambda x: np.sum(f(x)), X32)
+    tree_close(scalar.grad(X32), jax.grad(lambda x: jnp.sum(fj(x)))(X32), rtol=1e-6)
+
+
+# ---------------------------------------------------------------------- what a replay is given is checked
+
+
+def test_replayed_vjp_checks_the_cotangent_against_the_outputs():
+    tape = ad.record(lambda x: (x * 2.0, x), X3)
+    _, pullback = tape.vjp(X3)
+    close(pullback((np.ones(3), np.ones(3)))[0], np.full(3, 3.0))
+    # one cotangent for two outputs is refused (as ad.vjp refuses it), not zipped against the
+    # first output with the second dropped
+    with pytest.raises(ad.AdmodesError, match="structure"):
+        pullback((np.ones(3),))
+    with pytest.raises(ad.AdmodesError, match="shape"):
+        pullback((np.ones(3), np.ones(2)))
+
+
+def test_replayed_jvp_checks_the_tangents_against_the_inputs():
+    tape = ad.record(lambda p: p["a"] * p["b"], {"a": X3, "b": X3 + 1.0})
+    p = {"a": X3, "b": X3 + 1.0}
+    tree_close(tape.jvp((p,), ({"a": X3, "b": X3},)), jax.jvp(lambda p: p["a"] * p["b"], (p,), ({"a": X3, "b": X3},)))
+    with pytest.raises(ad.AdmodesError, match="structure"):
+        tape.jvp((p,), ([X3, X3],))  # a list where a dict was recorded
+    with pytest.raises(ad.AdmodesError, match="shape"):
+        tape.jvp((p,), ({"a": X3, "b": X3[:2]},))  # a tangent of the wrong shape, named as such
+    two = ad.record(lambda x, y: x * y, X3, X3, argnums=(0, 1))
+    with pytest.raises(ad.AdmodesError, match="structure"):
+        two.jvp((X3, X3), (X3,))  # too few tangents
+    with pytest.raises(ad.AdmodesError, match="structure"):
+        two.jvp((X3, X3), (X3, X3, X3))  # too many: the extra one is not ignored
+    with pytest.raises(ad.AdmodesError, match="tuples"):
+        two.jvp((X3, X3), X3)
+    pair = ad.record(lambda p: p[0] * p[1], (X3, X3))
+    close(pair.jvp(((X3, X3),), ((X3, X3),))[1], 2 * X3 * X3)
+    with pytest.raises(ad.AdmodesError, match="structure"):
+        pair.jvp(((X3, X3),), (X3, X3))  # the tangent of the one argument, unwrapped
+
+
+# ---------------------------------------------------------------------- pytrees and float32 against JAX
+
+REPLAY_RNG = np.random.default_rng(11)
+REPLAY_A = REPLAY_RNG.normal(size=(3, 4))
+
+
+def replayed(xp):
+    """A function of a dict and a scalar, returning a dict: a gather, maximum, max and prod inside."""
+    def f(p, s):
+        x, y = p["x"], p["y"]
+        z = xp.concatenate([REPLAY_A @ x, x[np.array([0, 2, 2, 1])] * y[1]])
+        return {"a": xp.sum(xp.maximum(z, 0.3) ** 2, axis=0) * s, "b": (x[:, None] * y[None, :2]).mean(axis=1),
+                "c": xp.max(x) + xp.prod(y)}
+
+    return f
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_replay_of_pytrees_matches_jax(dtype):
+    rng = np.random.default_rng(12)
+    p0 = {"x": rng.normal(size=4).astype(dtype), "y": rng.normal(size=3).astype(dtype)}
+    p1 = {"x": p0["x"] * dtype(1.01), "y": p0["y"] * dtype(0.99)}
+    tol = {"rtol": 1e-9} if dtype == np.float64 else {"rtol": 1e-4, "atol": 1e-5}
+    s = dtype(0.7)
+    tape = ad.record(replayed(np), p0, s, argnums=(0, 1))
+    assert tape.same_branches(p1, s)
+    want = jax.jit(jax.jacobian(replayed(jnp), argnums=(0, 1)))(p1, s)
+    for mode in ("forward", "reverse", "auto"):
+        tree_close(tape.jacobian(p1, s, mode=mode, check_branches=True), want, **tol)
+    cot = {k: np.full_like(v, 2.0) for k, v in tape(p1, s).items()}  # "a" is float64: REPLAY_A @ x
+    tree_close(tape.vjp(p1, s)[1](cot), jax.jit(lambda p, s: jax.vjp(replayed(jnp), p, s)[1](cot))(p1, s), **tol)
+    tree_close(tape.jvp((p1, s), (p0, dtype(1.0))), jax.jit(lambda *a: jax.jvp(replayed(jnp), a, (p0, dtype(1.0))))(p1, s), **tol)
+    tree_close(tape(p1, s), replayed(jnp)(p1, s), **tol)

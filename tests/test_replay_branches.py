@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import admodes as ad
+from jax_compare import close
 
 RNG = np.random.default_rng(11)
 
@@ -197,3 +198,59 @@ def test_check_branches_and_retape_are_validated():
         tape(X0, check_branches="no")
     with pytest.raises(ad.AdmodesError, match="retape must be True or False"):
         ad.record(_if_sum, X0, retape=None)
+
+
+# ---- values a tape freezes besides comparisons: each is logged and checked on replay
+
+FROZEN = {
+    "sign": (lambda x: np.sum(x * np.sign(x)), np.array([1.0, -2.0]), np.array([-1.0, 2.0])),
+    "floor": (lambda x: np.sum(x * np.floor(x)), np.array([1.5, -2.5]), np.array([2.5, -2.5])),
+    "argmax": (lambda x: x[np.argmax(x)] * 2.0, np.array([1.0, -2.0]), np.array([-1.0, 2.0])),
+    "argmax method": (lambda x: x[x.argmax()] * 2.0, np.array([1.0, -2.0]), np.array([-1.0, 2.0])),
+    "round": (lambda x: np.sum(x * np.round(x, 1)), np.array([0.14, 0.2]), np.array([0.16, 0.2])),
+    "sort": (lambda x: np.sort(x) * np.array([1.0, 10.0]), np.array([1.0, 2.0]), np.array([2.0, 1.0])),
+    "slogdet sign": (lambda x: np.linalg.slogdet(np.diag(x))[0] * np.exp(np.linalg.slogdet(np.diag(x))[1]),
+                     np.array([2.0, 1.0]), np.array([-2.0, 1.0])),
+    "norm ord 0": (lambda x: np.linalg.norm(x, ord=0) * x, np.array([1.0, 0.0]), np.array([1.0, 1.0])),
+}
+
+
+@pytest.mark.parametrize("name", list(FROZEN))
+def test_branch_check_sees_every_value_the_tape_froze(name):
+    """A tape that froze sign(x), floor(x), argmax(x), a sort order (not only a comparison
+    x > 0) knows it is on another branch at x1, where that value changes: it re-records
+    there, or raises with retape=False."""
+    f, x0, x1 = FROZEN[name]
+    tape = ad.record(f, x0)
+    assert tape.same_branches(x0)
+    assert not tape.same_branches(x1)
+    close(tape.jacobian(x0 * 1.0), ad.jacobian(f)(x0))  # the recorded point itself replays exactly
+    assert tape.retapes == 0
+    # at x1 the replay re-records itself and is right there
+    close(tape.jacobian(x1), ad.jacobian(f)(x1))
+    close(tape(x1), f(x1))
+    assert tape.retapes == 1
+    with pytest.raises(ad.AdmodesError, match="branch"):
+        ad.record(f, x0, retape=False).jacobian(x1)
+
+
+def test_branch_check_ignores_values_that_only_depend_on_shapes():
+    def f(x):
+        np.empty_like(x)  # its contents are arbitrary: re-checking them would fail at random
+        return np.sum(x * np.ones_like(x) + np.zeros_like(x)) * np.size(x) * np.ndim(x)
+
+    tape = ad.record(f, X0)
+    assert tape.same_branches(X0[::-1] * 3.0)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_branch_check_sees_comparisons_inside_a_recorded_derivative(mode):
+    """Recording a gradient function: the comparisons inside grad compare grad's tracers, and
+    the recording still logs them, so a point with other signs is on another branch."""
+    f = lambda y: np.sum(np.where(y > 0, y ** 2, -y) * np.sign(y))
+    grad_f = lambda x: ad.grad(f, mode=mode)(x)
+    x0, x1 = np.array([1.0, -1.0]), np.array([-1.0, 1.0])
+    tape = ad.record(grad_f, x0)
+    assert tape.same_branches(x0 * 2.0)
+    assert not tape.same_branches(x1)
+    close(tape(x0 * 2.0), grad_f(x0 * 2.0))

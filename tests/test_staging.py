@@ -213,7 +213,7 @@ def test_pytrees_and_float32_through_staged_programs():
         np.testing.assert_allclose(u, v, rtol=1e-6)
 
 
-# ---- found by review: what a recorded derivative computation freezes, and what the tape owns
+# ---- what a recorded derivative computation freezes, and what the tape owns
 
 
 def test_a_recorded_gradient_logs_the_decisions_of_its_rules():

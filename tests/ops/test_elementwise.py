@@ -6,10 +6,14 @@ nestings and float32. Broadcasting combinations, 0-d operands, size-1 and empty 
 appear across the rows; domains keep each op away from its poles and branch points.
 """
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from .harness import OpSpec, check_all, check_jacobian_values
+import admodes as ad
+
+from .harness import OpSpec, assert_close, check_all, check_jacobian_values
 
 POS = (0.5, 2.5)  # log, sqrt, fractional powers, divisors
 BROADCASTS = [((3,), (2, 3)), ((2, 1), (1, 3)), ((), (2, 3)), ((2, 3), ()), ((1,), (3,)), ((0, 3), (3,))]
@@ -32,6 +36,14 @@ def _off_the_jumps(rng, shape=(2, 3), yshape=(2, 3)):
     q = rng.integers(-3, 4, np.broadcast_shapes(shape, yshape)) + rng.uniform(0.2, 0.8, np.broadcast_shapes(shape, yshape))
     x = q * y
     return np.reshape(x, shape) if x.shape == shape else x, y
+
+
+def _one_tie(rng):
+    """Two (2, 3) arrays equal at one entry (fmax/fmin take the second argument there)."""
+    x = rng.uniform(-2, 2, (2, 3))
+    y = rng.uniform(-2, 2, (2, 3))
+    y[0, 1] = x[0, 1]
+    return x, y
 
 
 def _binary_rows(name, fun, domain=(-2.0, 2.0)):
@@ -92,6 +104,28 @@ SPECS = [
     OpSpec("reciprocal", lambda xp, x: xp.reciprocal(x), ((2, 3),), draw=lambda rng: (_nonzero(rng),)),
     OpSpec("unary 0-d chain", lambda xp, x: xp.exp(xp.sin(x)) * xp.tanh(x), ((),)),
     OpSpec("unary size-1 axes", lambda xp, x: xp.cos(x) + xp.square(x), ((1, 3, 1),)),
+    OpSpec("log1p", lambda xp, x: xp.log1p(x), ((2, 3),), domain=(-0.5, 2.0)),
+    OpSpec("expm1", lambda xp, x: xp.expm1(x), ((2, 3),)),
+    OpSpec("log2", lambda xp, x: xp.log2(x), ((2, 3),), domain=(0.2, 3.0)),
+    OpSpec("log10", lambda xp, x: xp.log10(x), ((2, 3),), domain=(0.2, 3.0)),
+    OpSpec("exp2", lambda xp, x: xp.exp2(x), ((2, 3),)),
+    OpSpec("sinh", lambda xp, x: xp.sinh(x), ((2, 3),)),
+    OpSpec("cosh", lambda xp, x: xp.cosh(x), ((2, 3),)),
+    OpSpec("arcsin", lambda xp, x: xp.arcsin(x), ((2, 3),), domain=(-0.9, 0.9)),
+    OpSpec("arccos", lambda xp, x: xp.arccos(x), ((2, 3),), domain=(-0.9, 0.9)),
+    OpSpec("arctan", lambda xp, x: xp.arctan(x), ((2, 3),)),
+    OpSpec("arcsinh", lambda xp, x: xp.arcsinh(x), ((2, 3),)),
+    OpSpec("arccosh", lambda xp, x: xp.arccosh(x), ((2, 3),), domain=(1.1, 3.0)),
+    OpSpec("arctanh", lambda xp, x: xp.arctanh(x), ((2, 3),), domain=(-0.9, 0.9)),
+    OpSpec("np.positive", lambda xp, x: xp.positive(x) * x, ((2, 3),)),
+    # ---- more binary ufuncs, with broadcasting
+    OpSpec("np.power (2,3)x(3,)", lambda xp, x, y: xp.power(x, y), ((2, 3), (3,)), domain=(0.3, 2.0)),
+    OpSpec("x**y (2,1)x(2,3)", lambda xp, x, y: x ** y, ((2, 1), (2, 3)), domain=(0.3, 2.0)),
+    OpSpec("arctan2 broadcast", lambda xp, y, x: xp.arctan2(y, x), ((2, 1), (3,))),
+    OpSpec("hypot broadcast", lambda xp, x, y: xp.hypot(x, y), ((3,), (2, 3))),
+    OpSpec("logaddexp broadcast", lambda xp, x, y: xp.logaddexp(x, y), ((2, 3), (1, 3))),
+    OpSpec("fmax with a tie", lambda xp, x, y: xp.fmax(x, y), (), draw=_one_tie, fd=False),
+    OpSpec("fmin with a tie", lambda xp, x, y: xp.fmin(x, y), (), draw=_one_tie, fd=False),
     # ---- maximum / minimum (no ties here; ties are value tests below)
     OpSpec("maximum", lambda xp, x, y: xp.maximum(x, y), ((2, 3), (2, 3)), draw=_no_ties),
     OpSpec("minimum", lambda xp, x, y: xp.minimum(x, y), ((2, 3), (2, 3)), draw=_no_ties),
@@ -123,6 +157,8 @@ SPECS = [
     OpSpec("np.divmod", lambda xp, x, y: xp.divmod(x, y)[1] + 0.0 * xp.divmod(x, y)[0], ((2, 3), (2, 3)), draw=_off_the_jumps),
     # ---- zero-derivative functions (evaluated on plain values) inside differentiable code
     OpSpec("x * sign(x)", lambda xp, x: x * xp.sign(x), ((2, 3),), draw=lambda rng: (_nonzero(rng),)),
+    OpSpec("sign/floor/ceil/round times x", lambda xp, x: x * (xp.sign(x) + xp.floor(x) + xp.ceil(x) + xp.round(x)),
+           ((2, 3),)),
     OpSpec("floor/ceil/round as constants", lambda xp, x: x * xp.floor(3 * x) + xp.ceil(x) * x**2 - xp.round(x), ((2, 3),)),
     OpSpec("comparison operators as masks", lambda xp, x, y: xp.where((x >= y) & (x != 0.5), x, y * (x < 1)), ((2, 3), (2, 3))),
     OpSpec("clip array bounds", lambda xp, x, lo, hi: xp.clip(x, lo, hi), ((2, 3), (3,), (2, 1)),
@@ -162,9 +198,54 @@ CONVENTIONS = [
     (OpSpec("x**2 at 0", lambda xp, x: x**2, ((2,),)), ([0.0, 1.5],), (D([0.0, 3.0]),)),
     (OpSpec("x**y at x = 0", lambda xp, x, y: x**y, ((2,), (2,))),
      ([0.0, 0.0], [2.0, 3.0]), (D([0.0, 0.0]), D([0.0, 0.0]))),
+    # fmax/fmin: the second argument at a tie, the other one where an argument is NaN
+    (OpSpec("fmax tie: the second argument", lambda xp, x, y: xp.fmax(x, y), ((), ())), (1.0, 1.0), (0.0, 1.0)),
+    (OpSpec("fmin tie: the second argument", lambda xp, x, y: xp.fmin(x, y), ((), ())), (1.0, 1.0), (0.0, 1.0)),
+    (OpSpec("fmax ignores NaN", lambda xp, x, y: xp.fmax(x, y), ((), ())), (1.0, np.nan), (1.0, 0.0)),
+    (OpSpec("hypot at the origin: 0.5 each", lambda xp, x, y: xp.hypot(x, y), ((), ())), (0.0, 0.0), (0.5, 0.5)),
 ]
 
 
 @pytest.mark.parametrize("spec, args, expected", CONVENTIONS, ids=[str(c[0]) for c in CONVENTIONS])
 def test_convention(spec, args, expected):
     check_jacobian_values(spec, args, expected)
+
+
+def test_hypot_hessian_at_equal_legs_is_the_continuous_value():
+    """JAX returns a zero Hessian at |x| == |y| (its max/min tie split); the function is smooth
+    there, and admodes gives the limit of the neighbouring values (here 1/(2 sqrt 2))."""
+    h = ad.hessian(np.hypot, (0, 1))(1.0, 1.0)
+    c = 1 / (2 * np.sqrt(2))
+    np.testing.assert_allclose(np.array(h, dtype=float), [[c, -c], [-c, c]])
+
+
+@pytest.mark.parametrize("other", [2.0, 3])
+@pytest.mark.parametrize("x_first", [True, False])
+def test_arctan2_with_a_python_number_keeps_float32(other, x_first):
+    """A Python number on either side of arctan2 is weakly typed, as in JAX: the rule's
+    arithmetic with it (its square) must not promote a float32 primal or tangent to float64."""
+    def f(xp):
+        return (lambda x: xp.arctan2(x, other)) if x_first else (lambda x: xp.arctan2(other, x))
+
+    x = np.array([0.5, -1.2, 2.0], np.float32)
+    got, want = ad.jvp(f(np), (x,), (x,)), jax.jvp(f(jnp), (x,), (x,))
+    for g, w, what in zip(got, want, ("primal", "tangent")):
+        assert np.asarray(g).dtype == np.asarray(w).dtype == np.float32, what
+        assert_close(g, w, 1e-6, 1e-10, f"arctan2 jvp {what}")
+
+
+@pytest.mark.parametrize("outer,inner", [(a, b) for a in ("forward", "reverse") for b in ("forward", "reverse")])
+def test_power_mixed_second_derivative_at_a_zero_exponent(outer, inner):
+    """d/dy d/dx x**y = x**(y-1) (1 + y log x) is 1/x at y = 0: d(x**y)/dx is not a constant 0
+    where a traced y is 0, so the Hessian is symmetric and equals JAX's, in every nesting."""
+    scalar = lambda v: v[0] ** v[1]
+    arrays = lambda v: np.sum(v[:2] ** v[2:])
+    arrays_j = lambda v: jnp.sum(v[:2] ** v[2:])
+    for f, fj, v in [(scalar, scalar, np.array([2.0, 0.0])), (arrays, arrays_j, np.array([2.0, 3.0, 0.0, 1.0]))]:
+        hess = ad.jacobian(ad.jacobian(f, mode=inner), mode=outer)(v)
+        assert_close(hess, jax.hessian(fj)(v), 1e-9, 1e-10, f"{outer}-over-{inner} Hessian of x**y at y = 0")
+    # the convention at 0 ** 0 stays: slope 0 for x (JAX's rule for an integer exponent), no warning
+    with np.errstate(all="raise"):
+        assert_close(ad.grad(scalar)(np.array([0.0, 0.0])), np.array([0.0, 0.0]), 1e-9, 1e-10, "grad at 0 ** 0")
+        assert_close(ad.grad(arrays)(np.array([0.0, 3.0, 0.0, 1.0])), np.array([0.0, 1.0, 0.0, np.log(3.0) * 3.0]),
+                     1e-9, 1e-10, "grad of [0, 3] ** [0, 1]")

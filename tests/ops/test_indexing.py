@@ -3,13 +3,19 @@
 Basic indexing (slices, negative steps, integers, Ellipsis, None), integer arrays
 (repeated indices: the VJP must add, not assign), boolean masks, and advanced indices
 separated by a slice, None or Ellipsis, where NumPy moves the advanced block to the
-front: the batch axis of directions (chunk 2) must be put back in front.
+front: the batch axis of directions (chunk 2) must be put back in front. ``np.take`` and
+``np.take_along_axis`` are gathers too, and an index from ``argmax`` picks the first of
+tied entries (pinned by a hand-written Jacobian at the end).
 """
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from .harness import OpSpec, check_all
+import admodes as ad
+
+from .harness import OpSpec, assert_close, check_all, check_jacobian_values
 
 A = np.array
 S4 = ((4,),)
@@ -22,6 +28,12 @@ MASK34 = A([[True, False, False, True], [False, False, False, False], [True, Tru
 def seq(xp, items):
     """A Python list for NumPy (admodes' list path); JAX refuses list indices, so an array there."""
     return list(items) if xp is np else A(items)
+
+
+def _argmax_ties(rng):
+    x = rng.uniform(-2, 2, (3, 4))
+    x[0, 1] = x[0, 3] = 3.0
+    return (x,)
 
 
 SPECS = [
@@ -80,9 +92,21 @@ SPECS = [
     OpSpec("x[0-d array, :, [1, 2]]", lambda xp, x: x[A(0), :, A([1, 2])], S234),
     OpSpec("x[None, [0, 1], None, [1, 2]]", lambda xp, x: x[None, A([0, 1]), None, A([1, 2])], S34),
     OpSpec("x[:, 0, ::2, [1, 0]] 4-D", lambda xp, x: x[:, 0, ::2, A([1, 0])], ((2, 2, 3, 2),)),
+    # ---- np.take and np.take_along_axis (repeated, wrapped and clipped indices)
+    OpSpec("take axis=None", lambda xp, x: xp.take(x, A([0, 5, 5, -1])), ((2, 3),)),
+    OpSpec("take axis=1 repeated 2d index", lambda xp, x: xp.take(x, A([[0, 2], [2, 2]]), axis=1), ((2, 3),)),
+    OpSpec("take mode=wrap", lambda xp, x: xp.take(x, A([4, -4]), axis=0, mode="wrap"), ((3, 2),)),
+    OpSpec("take mode=clip", lambda xp, x: xp.take(x, A([7, 0]), axis=0, mode="clip"), ((3, 2),)),
+    OpSpec("take_along_axis repeated", lambda xp, x: xp.take_along_axis(x, A([[0, 0, 2], [1, 1, 1]]), axis=1),
+           ((2, 3),)),
+    OpSpec("take_along_axis broadcast", lambda xp, x: xp.take_along_axis(x, A([[2], [0]]), axis=0), S34),
     # ---- composites
     OpSpec("x[argmax(x)]", lambda xp, x: x[xp.argmax(x)] * x, S4),
     OpSpec("x[x.argmin(axis=0), [0, 1, 2, 3]]", lambda xp, x: x[x.argmin(axis=0), A([0, 1, 2, 3])], S34),
+    OpSpec("x.reshape(-1)[argmin(x)]", lambda xp, x: x.reshape(-1)[xp.argmin(x)] * x, ((2, 3),)),
+    OpSpec("max via argmax gather (ties: first)",
+           lambda xp, x: xp.take_along_axis(x, xp.argmax(x, axis=1, keepdims=True), axis=1),
+           (), draw=_argmax_ties, fd=False),
     OpSpec("iteration over rows", lambda xp, x: xp.stack([r * i for i, r in enumerate(x)]), S34),
     OpSpec("sum of gathered", lambda xp, x: xp.sum(x[A([0, 0, 1])] ** 2, axis=0), S34),
     OpSpec("gather of a product", lambda xp, x, y: (x * y)[A([1, 0]), :, A([3, 3])], ((2, 3, 4), (3, 4))),
@@ -92,3 +116,35 @@ SPECS = [
 @pytest.mark.parametrize("spec", SPECS, ids=str)
 def test_spec(spec):
     check_all(spec)
+
+
+# ---- an argmax index at ties: the first entry, as in NumPy and JAX (hand-written, confirmed by JAX).
+CONVENTIONS = [
+    (OpSpec("argmax gather ties: the first", lambda xp, x: x[xp.argmax(x)], ((3,),)),
+     ([3.0, 1.0, 3.0],), ([1.0, 0.0, 0.0],)),
+]
+
+
+@pytest.mark.parametrize("spec, args, expected", CONVENTIONS, ids=[str(c[0]) for c in CONVENTIONS])
+def test_convention(spec, args, expected):
+    check_jacobian_values(spec, args, expected)
+
+
+# ---- 0-d boolean indices: a new axis of length 1 (True) or 0 (False), as NumPy does.
+# JAX has no such index; its side is the same selection written with None and a slice.
+BOOL_INDEXES = {
+    "0-d True": ((np.array(True),), lambda x: x[None]),
+    "0-d False": ((np.array(False),), lambda x: x[None][:0]),
+    "after Ellipsis": ((Ellipsis, np.array(True)), lambda x: x[..., None]),
+    "np.True_": ((np.True_,), lambda x: x[None]),
+}
+
+
+@pytest.mark.parametrize("name", list(BOOL_INDEXES))
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_zero_dimensional_boolean_index(name, mode):
+    index, same = BOOL_INDEXES[name]
+    x = np.arange(6.0).reshape(2, 3) / 5
+    assert_close(np.asarray(x)[index], same(x), 0, 0, f"{name}: NumPy's selection")
+    got = ad.jacobian(lambda x: np.sin(x[index]), mode=mode, chunk=2)(x)
+    assert_close(got, jax.jacobian(lambda x: jnp.sin(same(x)))(x), 1e-9, 1e-10, f"{name}: {mode} jacobian")

@@ -1,5 +1,8 @@
 """Spec table: np.linalg (solve, inv, det, slogdet, cholesky, eigh, eigvalsh, qr, svd,
-svdvals, multi_dot, matrix_power) against JAX, plus the refused cases.
+svdvals, multi_dot, matrix_power, norm) against JAX, plus the refused cases.
+
+``norm`` covers the vector orders (2, 1, inf, -inf, 3) and the matrix ones (fro, 1, inf,
+-1, 2, -2, nuc); its conventions at ties and at zero are hand-written Jacobians at the end.
 
 Inputs are drawn well conditioned: square matrices as ``I * n + noise``, symmetric
 positive definite ones as ``B B^T + n I``. Eigen- and singular vectors are compared
@@ -20,7 +23,7 @@ import pytest
 
 import admodes as ad
 
-from .harness import OpSpec, check_all, numpy_reads
+from .harness import OpSpec, check_all, check_jacobian_values, numpy_reads
 
 
 def _well(n, batch=()):
@@ -119,7 +122,7 @@ def _svd_all(xp, a):
     return xp.concatenate([u2.ravel(), s, vt2.ravel()])
 
 
-LINALG = [
+SPECS = [
     OpSpec("solve vector", lambda xp, a, b: xp.linalg.solve(a, b), (), draw=_well_rhs(3, (3,))),
     OpSpec("solve matrix", lambda xp, a, b: xp.linalg.solve(a, b), (), draw=_well_rhs(3, (3, 2))),
     OpSpec("solve stacked a, broadcast b", lambda xp, a, b: xp.linalg.solve(a, b), (),
@@ -153,24 +156,59 @@ LINALG = [
     OpSpec("multi_dot", lambda xp, a, b, c: xp.linalg.multi_dot([a, b, c]), ((3,), (3, 2), (2, 2))),
     OpSpec("matrix_power 3", lambda xp, a: xp.linalg.matrix_power(a, 3), ((2, 2),)),
     OpSpec("matrix_power -2", lambda xp, a: xp.linalg.matrix_power(a, -2), (), draw=_well(2)),
+    # ---- norm: vector orders, then matrix orders (over two axes)
+    OpSpec("norm vector", lambda xp, x: xp.linalg.norm(x), ((4,),)),
+    OpSpec("norm vector ord=1", lambda xp, x: xp.linalg.norm(x, 1), ((4,),)),
+    OpSpec("norm vector ord=inf", lambda xp, x: xp.linalg.norm(x, xp.inf), ((4,),)),
+    OpSpec("norm vector ord=-inf", lambda xp, x: xp.linalg.norm(x, -xp.inf), ((4,),)),
+    OpSpec("norm vector ord=3", lambda xp, x: xp.linalg.norm(x, 3), ((4,),)),
+    OpSpec("norm axis=1 keepdims", lambda xp, x: xp.linalg.norm(x, axis=1, keepdims=True), ((3, 4),)),
+    OpSpec("norm matrix fro", lambda xp, x: xp.linalg.norm(x, "fro"), ((3, 4),)),
+    OpSpec("norm matrix ord=1", lambda xp, x: xp.linalg.norm(x, 1), ((3, 4),)),
+    OpSpec("norm matrix ord=inf", lambda xp, x: xp.linalg.norm(x, xp.inf), ((3, 4),)),
+    OpSpec("norm matrix ord=-1 axes (2,0)", lambda xp, x: xp.linalg.norm(x, -1, axis=(2, 0)), ((3, 2, 4),)),
+    OpSpec("norm matrix ord=2", lambda xp, x: xp.linalg.norm(x, 2), ((3, 4),)),
+    OpSpec("norm matrix ord=-2 keepdims", lambda xp, x: xp.linalg.norm(x, -2, axis=(0, 1), keepdims=True),
+           ((3, 4, 2),)),
+    OpSpec("norm matrix nuc", lambda xp, x: xp.linalg.norm(x, "nuc"), ((4, 3),)),
+    OpSpec("norm 3d default", lambda xp, x: xp.linalg.norm(x), ((2, 3, 2),)),
 ]
 
 if hasattr(np.linalg, "svdvals"):
-    LINALG.append(OpSpec("svdvals", lambda xp, a: xp.linalg.svdvals(a), (), draw=_separated(2, 3)))
+    SPECS.append(OpSpec("svdvals", lambda xp, a: xp.linalg.svdvals(a), (), draw=_separated(2, 3)))
 
 
-@pytest.mark.parametrize("spec", LINALG, ids=str)
+@pytest.mark.parametrize("spec", SPECS, ids=str)
 def test_spec(spec):
     check_all(spec)
+
+
+# ---- norm at ties and at zero: hand-written Jacobians, confirmed by JAX.
+CONVENTIONS = [
+    (OpSpec("norm inf ties: split", lambda xp, x: xp.linalg.norm(x, xp.inf), ((3,),)),
+     ([1.0, -1.0, 0.5],), ([0.5, -0.5, 0.0],)),
+    (OpSpec("norm inf at zero: ties with JAX's initial 0", lambda xp, x: xp.linalg.norm(x, xp.inf), ((2,),)),
+     ([0.0, 0.0],), ([0.25, 0.25],)),
+    (OpSpec("matrix norm 1 at zero", lambda xp, x: xp.linalg.norm(x, 1), ((1, 2),)),
+     ([[0.0, 0.0]],), ([[0.25, 0.25]],)),
+    (OpSpec("norm 1 at zero: slope 1", lambda xp, x: xp.linalg.norm(x, 1), ((2,),)),
+     ([0.0, -2.0],), ([1.0, -1.0],)),
+]
+
+
+@pytest.mark.parametrize("spec, args, expected", CONVENTIONS, ids=[str(c[0]) for c in CONVENTIONS])
+def test_convention(spec, args, expected):
+    check_jacobian_values(spec, args, expected)
 
 
 # ----------------------------------------------------------------- refused cases
 
 
-def test_qr_wide_is_refused():
+@pytest.mark.parametrize("factor", [0, 1], ids=["Q", "R"])
+def test_qr_wide_is_refused_and_names_the_fix(factor):
     a = np.ones((2, 3))
-    with pytest.raises(ad.AdmodesError, match="m >= n"):
-        ad.grad(lambda x: np.sum(np.linalg.qr(x)[1]))(a)
+    with pytest.raises(ad.AdmodesError, match=r"m >= n.*Use mode='reduced'"):
+        ad.grad(lambda x: np.sum(np.linalg.qr(x)[factor]))(a)
 
 
 def test_svd_full_matrices_is_refused():

@@ -88,7 +88,7 @@ def test_elementwise_binary_broadcasting(data, op, shapes, dtype, seed):
     x, y = (_values(data.draw, s, dtype, lo, hi) for s in shapes.input_shapes)
     if name == "hypot":
         # at |x| == |y| JAX's hypot (built on max/min) has a zero Hessian, an artifact of its
-        # tie split; admodes gives the continuous value (test_breadth pins it)
+        # tie split; admodes gives the continuous value (pinned in test_elementwise.py)
         assume(not np.any(np.abs(x) == np.abs(y)))
     _check(name, fun, (x, y), seed)
 

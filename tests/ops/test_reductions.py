@@ -1,8 +1,9 @@
-"""Spec table: reductions (sum, mean, prod, max, min, var, std) against JAX.
+"""Spec table: reductions (sum, mean, prod, max, min, var, std, nansum, average, ptp, diff) and
+scans (cumsum, cumprod) against JAX.
 
 Axes: None, an int, a negative int, tuples (unsorted, with negatives), keepdims; the
-function, method and ufunc-reduce spellings. ``prod`` is checked at zero entries (no
-division by zero in its rules) and ``max``/``min`` at ties, where JAX splits the
+function, method and ufunc-reduce spellings. ``prod`` and ``cumprod`` are checked at zero
+entries (no division by zero in their rules) and ``max``/``min`` at ties, where JAX splits the
 derivative equally (finite differences are off there: the function has a kink).
 """
 
@@ -41,6 +42,19 @@ def _column_ties(rng):
     x = rng.uniform(-2, 2, (3, 4))
     x[0, 0] = x[2, 0] = 2.5
     x[1, 1] = x[2, 1] = -2.5
+    return (x,)
+
+
+def _cumprod_zeros(rng):
+    x = rng.uniform(-2, 2, (3, 4))
+    x[0, 1] = 0.0
+    x[1, 0] = x[1, 2] = 0.0  # two zeros in one row
+    return (x,)
+
+
+def _with_nan(rng):
+    x = rng.uniform(-2, 2, (3, 4))
+    x[0, 1] = x[2, 3] = np.nan
     return (x,)
 
 
@@ -104,6 +118,25 @@ SPECS = [
     OpSpec("std axis=1", lambda xp, x: xp.std(x, axis=1), S3),
     OpSpec("std axis=(1,-1) keepdims ddof=1", lambda xp, x: xp.std(x, axis=(1, -1), keepdims=True, ddof=1), S3),
     OpSpec("x.var / x.std methods", lambda xp, x: x.var(axis=0) + x.std(axis=0, ddof=1), S2),
+    OpSpec("var axis=0 ddof=1", lambda xp, x: xp.var(x, axis=0, ddof=1), ((4, 3),)),
+    OpSpec("std ddof=1", lambda xp, x: xp.std(x, ddof=1), ((4, 3),)),
+    # ---- nan-skipping, weighted and range reductions, differences
+    OpSpec("nansum", lambda xp, x: xp.nansum(x, axis=0), (), draw=_with_nan),
+    OpSpec("nanmean", lambda xp, x: xp.nanmean(x, axis=1), (), draw=_with_nan),
+    OpSpec("average weights axis", lambda xp, x, w: xp.average(x, axis=1, weights=w), ((3, 4), (4,)),
+           domain=(0.5, 2.0)),
+    OpSpec("average weights full", lambda xp, x, w: xp.average(x, weights=w), ((3, 4), (3, 4)),
+           domain=(0.5, 2.0)),
+    OpSpec("average returned", lambda xp, x: xp.stack(xp.average(x, axis=0, returned=True)), ((3, 2),)),
+    OpSpec("ptp", lambda xp, x: xp.ptp(x, axis=1), ((3, 4),)),
+    OpSpec("diff n=2 prepend", lambda xp, x: xp.diff(x, n=2, axis=0, prepend=1.0), ((4, 3),)),
+    # ---- scans: cumsum, cumprod (exact at zeros, like prod)
+    OpSpec("cumsum axis=None", lambda xp, x: xp.cumsum(x), ((2, 3),)),
+    OpSpec("cumsum axis=-1 3d", lambda xp, x: xp.cumsum(x, axis=-1) ** 2, ((2, 3, 2),)),
+    OpSpec("cumsum method axis=0", lambda xp, x: x.cumsum(axis=0) * x, ((3, 2),)),
+    OpSpec("cumprod axis=1", lambda xp, x: xp.cumprod(x, axis=1), ((2, 4),)),
+    OpSpec("cumprod with zeros", lambda xp, x: xp.cumprod(x, axis=1), (), draw=_cumprod_zeros),
+    OpSpec("cumprod axis=None", lambda xp, x: xp.cumprod(x), ((2, 3),), domain=(0.5, 1.5)),
 ]
 
 
@@ -124,6 +157,8 @@ CONVENTIONS = [
      ([[[[0.5, 0.0], [0.5, 0.0]], [[0.0, 1.0], [0.0, 0.0]]]],)),
     (OpSpec("prod [2,0,3]", lambda xp, x: xp.prod(x), ((3,),)), ([2.0, 0.0, 3.0],), ([0.0, 6.0, 0.0],)),
     (OpSpec("prod [0,0,3]", lambda xp, x: xp.prod(x), ((3,),)), ([0.0, 0.0, 3.0],), ([0.0, 0.0, 0.0],)),
+    (OpSpec("cumprod at a zero: exact", lambda xp, x: xp.cumprod(x), ((3,),)),
+     ([2.0, 0.0, 3.0],), ([[1, 0, 0], [0, 2, 0], [0, 6, 0]],)),
 ]
 
 

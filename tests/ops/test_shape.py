@@ -1,17 +1,35 @@
 """Spec table: shape functions (reshape, transpose, broadcast, expand/squeeze, concatenate,
-stack, atleast_nd, astype ...) against JAX.
+stack, atleast_nd, astype, flip, roll, repeat, tile, pad, diag/diagonal/trace, triu/tril,
+split, sort ...) against JAX.
 
-These are linear maps; the checks make sure each rule moves the tangent/cotangent
-entries to the right places, with a batch axis of directions in front (chunk 2) and
-without one (chunk 1), and that nesting works (the second-order rows).
+These are linear maps (sort is one at each point: a permutation); the checks make sure
+each rule moves the tangent/cotangent entries to the right places, with a batch axis of
+directions in front (chunk 2) and without one (chunk 1), and that nesting works (the
+second-order rows). Sort at ties is pinned by a hand-written Jacobian at the end.
 """
 
+import numpy as np
 import pytest
 
-from .harness import OpSpec, check_all
+import admodes as ad
+
+from .harness import OpSpec, check_all, check_jacobian_values
 
 S23 = ((2, 3),)
 S234 = ((2, 3, 4),)
+
+
+
+def _sort_ties(rng):
+    x = rng.uniform(-2, 2, (3, 4))
+    x[1, 0] = x[1, 2] = 0.25
+    return (x,)
+
+
+def _ramp(xp, x, n):
+    """0, 1, ..., n-1 in the dtype of x (so float32 stays float32)."""
+    return xp.arange(n, dtype=x.dtype)
+
 
 SPECS = [
     # ---- reshape
@@ -101,9 +119,91 @@ SPECS = [
     OpSpec("astype same dtype", lambda xp, x: x.astype(x.dtype) * x, S23),
     OpSpec("np.copy", lambda xp, x: xp.copy(x) * x, S23),
     OpSpec("x.copy()", lambda xp, x: x.copy() + x, S23),
+    OpSpec("atleast_3d", lambda xp, x: xp.atleast_3d(x) * 2.0, ((3,),)),
+    # ---- flip, roll, repeat, tile
+    OpSpec("flip all", lambda xp, x: xp.flip(x), S23),
+    OpSpec("flip axis=1, fliplr, flipud", lambda xp, x: xp.flip(x, 1) * xp.fliplr(x) + xp.flipud(x), S23),
+    OpSpec("roll flat", lambda xp, x: xp.roll(x, 2), S23),
+    OpSpec("roll axes", lambda xp, x: xp.roll(x, (1, -1), axis=(0, 1)) * x, S23),
+    OpSpec("repeat scalar axis=1", lambda xp, x: xp.repeat(x, 2, axis=1), S23),
+    OpSpec("repeat counts axis=0", lambda xp, x: xp.repeat(x, np.array([2, 0, 1]), axis=0), ((3, 2),)),
+    OpSpec("repeat flat", lambda xp, x: xp.repeat(x, 2), ((2, 2),)),
+    OpSpec("tile 2d reps 3", lambda xp, x: xp.tile(x, (2, 1, 3)), S23),
+    OpSpec("tile 1d", lambda xp, x: xp.tile(x, 2)[1:4] * xp.tile(x, (2, 1)).sum(0), ((3,),)),
+    # ---- pad
+    OpSpec("pad constant", lambda xp, x: xp.pad(x, ((1, 2), (0, 1)), constant_values=1.5), S23),
+    OpSpec("pad traced constant", lambda xp, x, c: xp.pad(x, 1, constant_values=c), ((2, 3), ())),
+    OpSpec("pad edge", lambda xp, x: xp.pad(x, ((2, 1), (1, 0)), mode="edge"), S23),
+    OpSpec("pad reflect", lambda xp, x: xp.pad(x, 2, mode="reflect"), ((3, 3),)),
+    OpSpec("pad symmetric, wrap", lambda xp, x: xp.pad(x, (1, 2), mode="symmetric") + xp.pad(x, (1, 2), mode="wrap"),
+           ((4,),)),
+    # ---- diag, diagonal, trace, triu / tril
+    OpSpec("diag vector k=1", lambda xp, x: xp.diag(x, 1), ((3,),)),
+    OpSpec("diag vector k=-2", lambda xp, x: xp.diag(x, -2) * 2.0, ((2,),)),
+    OpSpec("diag matrix k=-1", lambda xp, x: xp.diag(x, -1), ((3, 4),)),
+    OpSpec("diagonal 3d", lambda xp, x: xp.diagonal(x, offset=1, axis1=2, axis2=0), ((3, 2, 4),)),
+    OpSpec("diagonal method", lambda xp, x: x.diagonal() ** 2, ((3, 3),)),
+    OpSpec("trace", lambda xp, x: xp.trace(x) * x, ((3, 4),)),
+    OpSpec("trace 3d offset", lambda xp, x: xp.trace(x, offset=-1, axis1=1, axis2=2), ((2, 3, 3),)),
+    OpSpec("triu k=1", lambda xp, x: xp.triu(x, 1), ((3, 4),)),
+    OpSpec("tril stack k=-1", lambda xp, x: xp.tril(x, -1), ((2, 3, 3),)),
+    # ---- split
+    OpSpec("split", lambda xp, x: xp.concatenate([p * (i + 1.0) for i, p in enumerate(xp.split(x, 3, axis=1))], 0),
+           ((2, 6),)),
+    OpSpec("split indices", lambda xp, x: xp.concatenate([p * (i + 1.0) for i, p in enumerate(xp.split(x, [1, 4]))]),
+           ((5,),)),
+    OpSpec("array_split", lambda xp, x: xp.concatenate([xp.sum(p, axis=0) * (i + 1.0) for i, p in
+                                                        enumerate(xp.array_split(x, 3))]), ((5, 2),)),
+    OpSpec("hsplit vsplit", lambda xp, x: xp.hsplit(x, 2)[1] * xp.vsplit(x, 2)[0].sum(), ((2, 4),)),
+    # ---- sort (weighted by a ramp, so that a wrong permutation changes the result)
+    OpSpec("sort axis=-1", lambda xp, x: xp.sort(x) * _ramp(xp, x, 4), ((3, 4),)),
+    OpSpec("sort axis=0", lambda xp, x: xp.sort(x, axis=0) ** 2, ((3, 2),)),
+    OpSpec("sort flat", lambda xp, x: xp.sort(x, axis=None) * _ramp(xp, x, 6), S23),
+    OpSpec("sort ties (stable)", lambda xp, x: xp.sort(x) * _ramp(xp, x, 4), (), draw=_sort_ties, fd=False),
 ]
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=str)
 def test_spec(spec):
     check_all(spec)
+
+
+# ---- sort at ties: a hand-written Jacobian, confirmed by JAX (a stable sort keeps tied entries in order).
+CONVENTIONS = [
+    (OpSpec("sort ties: stable", lambda xp, x: xp.sort(x), ((3,),)),
+     ([1.0, 1.0, 0.5],), ([[0, 0, 1], [1, 0, 0], [0, 1, 0]],)),
+]
+
+
+@pytest.mark.parametrize("spec, args, expected", CONVENTIONS, ids=[str(c[0]) for c in CONVENTIONS])
+def test_convention(spec, args, expected):
+    check_jacobian_values(spec, args, expected)
+
+
+def test_sort_in_place_is_refused():
+    with pytest.raises(ad.AdmodesError, match="np.sort"):
+        ad.grad(lambda x: x.sort())(np.ones(3))
+
+
+# ---- axes NumPy refuses are refused on traced values too, with NumPy's exception type
+BAD_AXES = {
+    "transpose": lambda x: np.transpose(x, (0, 3)),
+    "moveaxis": lambda x: np.moveaxis(x, 3, 0),
+    "moveaxis lengths": lambda x: np.moveaxis(x, (0, 1), (1,)),
+    "expand_dims": lambda x: np.expand_dims(x, 5),
+    "expand_dims repeated": lambda x: np.expand_dims(x, (0, 0)),
+    "concatenate": lambda x: np.concatenate([x, x], axis=3),
+    "stack": lambda x: np.stack([x, x], axis=4),
+    "swapaxes": lambda x: np.swapaxes(x, 0, 5),
+    "mT of a vector": lambda x: x[0].mT,
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_AXES))
+def test_out_of_range_axes_raise_as_in_numpy(name):
+    f = BAD_AXES[name]
+    x = np.ones((2, 3))
+    with pytest.raises((ValueError, np.exceptions.AxisError)) as plain:
+        f(x)
+    with pytest.raises(type(plain.value)):
+        ad.jacobian(f)(x)
