@@ -48,12 +48,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import core
-from .core import AdmodesError, IndexedTracer, Trace, bind, concrete
-from .ops import elementwise
-from .tape import walk
-from .tree import tree_flatten, tree_map, tree_unflatten
-from .values import as_input, normalize_argnums
+from .. import core
+from ..core import AdmodesError, IndexedTracer, Trace, bind, concrete
+from ..ops import elementwise
+from ..tape import walk
+from ..tree import tree_flatten, tree_map, tree_unflatten
+from ..values import as_input, normalize_argnums
 
 __all__ = [
     "trace",
@@ -993,8 +993,8 @@ class Graph:
         return self._cost if mode is None else self._cost[mode]
 
     def _measure(self) -> CostReport:
-        from . import api
-        from .cost import count_ops
+        from .. import api
+        from ..cost import count_ops
 
         if self.fun is None:
             raise AdmodesError("cost() needs a graph made by ad.trace (it re-runs the function).")
