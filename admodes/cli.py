@@ -32,6 +32,7 @@ from typing import Callable
 import numpy as np
 
 from .core import AdmodesError
+from .graph import format_value, trace
 
 __all__ = ["FUNCTIONS", "ExpressionError", "parse_expression", "compile_expression", "parse_at", "main"]
 
@@ -351,8 +352,6 @@ def _save_figure(g, out: str, dpi: int, direction: str) -> None:
 
 
 def graph_command(args) -> int:
-    from .graph import trace
-
     at = parse_at(args.at)
     variables = list(at)
     formula = compile_expression(args.expression, variables)
@@ -407,8 +406,6 @@ def graph_command(args) -> int:
 
 
 def _show(value):
-    from .graph import format_value
-
     return format_value(value)
 
 

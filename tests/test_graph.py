@@ -345,11 +345,18 @@ def test_number_formatting():
 
 def test_docstring_examples_run():
     import doctest
+    import importlib
+    import pkgutil
 
     import admodes.graph
 
-    result = doctest.testmod(admodes.graph, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 10 and result.failed == 0
+    names = ["admodes.graph"] + [f"admodes.graph.{m.name}" for m in pkgutil.iter_modules(admodes.graph.__path__)]
+    attempted = 0
+    for name in names:
+        result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, name
+        attempted += result.attempted
+    assert attempted > 10
 
 
 def test_rename_follows_the_background(seed_graph):

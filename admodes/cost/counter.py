@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections import Counter
 from contextlib import contextmanager
 
-from . import core
+from .. import core
 
-__all__ = ["OpCounter", "count_ops", "note_tape"]
+__all__ = ["OpCounter", "count_ops", "uncounted", "note_tape"]
 
 
 class OpCounter:
@@ -59,6 +59,17 @@ def count_ops():
     previous = core.set_counter(counter)
     try:
         yield counter
+    finally:
+        core.set_counter(previous)
+
+
+@contextmanager
+def uncounted():
+    """Keep the block's work out of an active ``count_ops`` (work that is not the engine's own,
+    such as the graph view annotating its edges and sweeps)."""
+    previous = core.set_counter(None)
+    try:
+        yield
     finally:
         core.set_counter(previous)
 
