@@ -14,7 +14,7 @@ import numpy as np
 from ..ops import elementwise
 from .format import format_number
 
-__all__ = ["JACOBIAN_LIMIT", "local_derivative", "differentiable", "jvp_of_arg", "dense", "float_dtype"]
+__all__ = ["JACOBIAN_LIMIT", "local_derivative", "jvp_of_arg", "dense", "float_dtype"]
 
 # local Jacobians of array edges are formed (and summarised) only up to this many entries
 # (of the Jacobian and of the identity pushed through the JVP rule to form it)
@@ -28,21 +28,6 @@ ELEMENTWISE = set(elementwise.UNARY) | set(elementwise.BINARY) | {"where", "pow_
 def jvp_of_arg(node, j, t, nb):
     """The tangent contribution of argument ``j`` of ``node`` for tangent ``t`` (``None``: zero)."""
     return node.prim.jvp_of(j, t, nb, node.raw_out, node.raw_args, node.params)
-
-
-def differentiable(node, j) -> bool:
-    """Does argument ``j`` of ``node`` have a derivative rule (a JVP or a VJP)?"""
-    prim = node.prim
-    if prim.jvp is not None or prim.vjp is not None:
-        return True
-    if prim.jvps is None and prim.vjps is None:
-        return True  # no rule at all: a sweep through it must say so, not give a zero
-    for rules in (prim.jvps, prim.vjps):
-        if rules:
-            rule = rules[j]
-            if rule is not None:
-                return True
-    return False
 
 
 def float_dtype(value):

@@ -17,7 +17,7 @@ from ..core import AdmodesError, IndexedTracer, Trace, bind, concrete
 from ..cost import uncounted
 from ..tree import tree_flatten, tree_unflatten
 from ..values import as_input, normalize_argnums
-from .derivatives import differentiable, local_derivative
+from .derivatives import local_derivative
 from .format import SHORT_OP, format_value, formula
 from .model import Graph, GraphEdge, GraphNode
 
@@ -229,7 +229,7 @@ def build(graph_trace: GraphTrace, input_indices, input_names, out_leaves, outpu
             for j, p in enumerate(parents):
                 src = nodes[p]
                 edge = GraphEdge(p, node.index, j)
-                edge.differentiable = src.kind != "const" and differentiable(node, j)
+                edge.differentiable = src.kind != "const"  # a traced argument without a rule raises in a sweep
                 if edge.differentiable:
                     try:
                         edge.local, edge.jacobian = local_derivative(node, src, j)
