@@ -11,7 +11,7 @@ the API (``admodes.api``) puts them behind the functions below.
 (array(7.), array(9.), array(2.))
 """
 
-from . import numpy_api as _numpy_api  # installs NumPy's protocols on traced values
+from . import numpy_layer as _numpy_layer  # installs NumPy's protocols on traced values
 from .api import (
     ModeChoice,
     choose_mode,
@@ -35,7 +35,7 @@ from .tape.replay import RecordedTape, record
 from .reverse import Node, Tape
 from .tree import tree_flatten, tree_map, tree_unflatten
 
-supported_functions = _numpy_api.supported_functions
+supported_functions = _numpy_layer.supported_functions
 
 __version__ = "0.1.0"
 

@@ -34,6 +34,7 @@ whole Jacobian go through one vectorised sweep.
 from __future__ import annotations
 
 import contextvars
+import dis
 import itertools
 import math
 import os
@@ -93,6 +94,29 @@ PRIMITIVES: dict[str, "Primitive"] = {}
 SHORTCUTS = os.environ.get("ADMODES_SHORTCUTS", "1") != "0"
 
 
+SAVES = {"args", "out", "both", "none", "args_only", "out_only"}
+
+
+def reads(fun) -> set[str]:
+    """The parameters of ``fun`` whose values its body reads (loads, or captures in a closure).
+
+    What a rule reads decides what the tape must keep for it; deriving ``saves`` from this
+    (conservatively: a parameter passed on to a helper counts as read) leaves nothing for
+    the author of an op to get wrong.
+
+    >>> sorted(reads(lambda out, x: 2 * x))
+    ['x']
+    """
+    code = fun.__code__
+    params = set(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+    loaded = set(code.co_cellvars)
+    for instruction in dis.get_instructions(code):
+        if instruction.opname.startswith("LOAD_FAST") or instruction.opname == "LOAD_DEREF":
+            value = instruction.argval
+            loaded |= set(value) if isinstance(value, tuple) else {value}
+    return params & loaded
+
+
 def _default_flops(out, args, params):
     return int(np.size(out))
 
@@ -111,16 +135,25 @@ class Primitive:
     ``out=None`` to VJP rules that never look at the output, not even its shape, and
     ``"out_only"`` keeps the output and passes ``None`` for every argument (``tanh``: the
     rule reads ``1 - out**2`` only). Keeping just what the rules need keeps the tape small
-    (and cheap to write).
+    (and cheap to write). The default keeps everything, which is never wrong; the
+    elementwise declarations (``ops.elementwise.unary``/``binary``) derive it from what
+    their local derivatives read (``reads``), and the spec tables run every VJP on what
+    the tape kept, so a ``saves`` that drops a value a rule reads fails there.
+
+    ``numpy`` is the NumPy function (usually a ufunc) this primitive implements as it
+    stands: the NumPy layer routes it here without a table of its own.
     """
 
-    __slots__ = ("name", "impl", "jvps", "vjps", "jvp", "vjp", "flops", "saves", "__weakref__")
+    __slots__ = ("name", "impl", "jvps", "vjps", "jvp", "vjp", "flops", "saves", "numpy", "__weakref__")
 
-    def __init__(self, name, impl, *, flops=_default_flops, saves="both", register=True):
+    def __init__(self, name, impl, *, flops=_default_flops, saves="both", numpy=None, register=True):
         if register and name in PRIMITIVES:
             raise ValueError(f"primitive {name!r} is defined twice")
+        if saves not in SAVES:
+            raise ValueError(f"primitive {name!r}: saves={saves!r} is not one of {sorted(SAVES)}")
         self.name = name
         self.impl = impl
+        self.numpy = numpy
         self.jvps = None
         self.vjps = None
         self.jvp = None  # optional whole-op JVP rule: jvp(tangents, nb, out, *args, **params)
@@ -238,7 +271,7 @@ class Tracer:
     Subclasses (``Dual`` in forward mode, ``Node`` in reverse mode) store the primal
     value; arithmetic, ``np.*`` ufuncs and ``np.*`` functions are routed to
     primitives through Python's operators and NumPy's protocols (NEP 13 / NEP 18),
-    which are installed by ``admodes.numpy_api``.
+    which are installed by ``admodes.numpy_layer``.
     """
 
     __slots__ = ("_trace", "primal")

@@ -3,7 +3,7 @@
     python -m admodes.coverage            # print the Markdown table
     python -m admodes.coverage --write    # rewrite docs/coverage.md
 
-Every row comes from ``admodes.numpy_api`` (``UFUNC_HANDLERS``, ``FUNCTION_HANDLERS``,
+Every row comes from ``admodes.numpy_layer`` (``UFUNC_HANDLERS``, ``FUNCTION_HANDLERS``,
 ``ZERO_DERIVATIVE``): a NumPy function is either routed to a *primitive* (with its own
 JVP and VJP rules), to a *composite* (an exact rewrite with primitives, so both modes
 follow), or evaluated on plain values with a *zero* derivative (comparisons, argmax,
@@ -19,7 +19,7 @@ import pathlib
 import numpy as np
 
 from .core import PRIMITIVES, Primitive
-from .numpy_api import FUNCTION_HANDLERS, UFUNC_HANDLERS, ZERO_DERIVATIVE
+from .numpy_layer import FUNCTION_HANDLERS, UFUNC_HANDLERS, ZERO_DERIVATIVE
 
 __all__ = ["coverage_rows", "coverage_markdown", "CAVEATS", "missing_rules"]
 

@@ -30,36 +30,91 @@ def _out_ndim(out):
     return len(shape_of(out))
 
 
-def _unary(name, impl, saves="both"):
-    return Primitive(name, impl, saves=saves)
+UNARY: dict = {}  # name -> primitive, every op declared with ``unary`` (the graph view reads these)
+BINARY: dict = {}  # likewise for ``binary``
 
 
-def _binary(name, impl, saves="both"):
-    return Primitive(name, impl, saves=saves)
+def _saves(read_args, read_out, unary):
+    """What the tape keeps for the rules ``unary``/``binary`` write, from what the local
+    derivatives read: a unary rule looks at nothing else, a binary one at its arguments'
+    shapes (``unbroadcast``), which a ShapeDtype gives."""
+    if read_args:
+        return "both" if read_out else "args_only"
+    if read_out:
+        return "out_only" if unary else "out"
+    return "none"
+
+
+def unary(ufunc, d=None, *, name=None, impl=None, saves=None, numpy=None):
+    """Declare an elementwise op of one argument: its primitive, its NumPy binding and its rules.
+
+    ``ufunc`` is the NumPy function it implements (routed here by the NumPy layer; ``numpy=False``
+    when the layer routes it elsewhere) and, unless ``impl`` is given, its implementation. ``d(out, x)`` is the local derivative f'(x) written
+    with primitives (so the rules differentiate again, to any order); the JVP and VJP multiply
+    by it, and what the tape keeps (``saves``) is derived from which of ``out`` and ``x`` it
+    reads. Without ``d`` the caller adds the rules (``defjvp``/``defvjp``) and says ``saves``.
+
+    >>> import numpy as np
+    >>> cube_root = unary(np.cbrt, lambda out, x: div(1 / 3, square(out)), name="cbrt_example")
+    >>> cube_root.saves, float(cube_root.vjp_of(0, 1.0, 0, cube_root(8.0), (8.0,), {}))
+    ('out_only', 0.08333333333333333)
+    >>> _ = UNARY.pop("cbrt_example"), core.PRIMITIVES.pop("cbrt_example")
+    """
+    name = name or ufunc.__name__
+    if d is not None:
+        read = core.reads(d)
+        saves = saves or _saves("x" in read, "out" in read, unary=True)
+    prim = Primitive(name, impl or ufunc, saves=saves or "both", numpy=ufunc if numpy is None else (numpy or None))
+    if d is not None:
+        prim.defjvp(lambda t, nb, out, x: mul(t, d(out, x)))
+        prim.defvjp(lambda g, nb, out, x: mul(g, d(out, x)))
+    UNARY[name] = prim
+    return prim
+
+
+def binary(ufunc, d0=None, d1=None, *, name=None, impl=None, saves=None, numpy=None):
+    """Declare an elementwise op of two broadcast arguments, as ``unary`` does.
+
+    ``d0(out, x, y)`` and ``d1(out, x, y)`` are the local partials; the rules multiply by
+    them, broadcast the tangent to the output (``fit``) and sum a cotangent back to each
+    argument's shape (``unbroadcast``).
+    """
+    name = name or ufunc.__name__
+    if d0 is not None:
+        read = core.reads(d0) | core.reads(d1)
+        saves = saves or _saves(bool(read & {"x", "y"}), "out" in read, unary=False)
+    prim = Primitive(name, impl or ufunc, saves=saves or "both", numpy=ufunc if numpy is None else (numpy or None))
+    if d0 is not None:
+        prim.defjvp(lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), d0(out, x, y)), nb, out),
+                    lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), d1(out, x, y)), nb, out))
+        prim.defvjp(lambda g, nb, out, x, y: unbroadcast(mul(g, d0(out, x, y)), nb, shape_of(x)),
+                    lambda g, nb, out, x, y: unbroadcast(mul(g, d1(out, x, y)), nb, shape_of(y)))
+    BINARY[name] = prim
+    return prim
 
 
 # ---------------------------------------------------------------- arithmetic
 
-add = _binary("add", np.add, saves="none")
+add = binary(np.add, saves="none")
 add.defjvp(lambda t, nb, out, x, y: fit(t, nb, out), lambda t, nb, out, x, y: fit(t, nb, out))
 add.defvjp(lambda g, nb, out, x, y: unbroadcast(g, nb, shape_of(x)),
            lambda g, nb, out, x, y: unbroadcast(g, nb, shape_of(y)))
 
-sub = _binary("subtract", np.subtract, saves="none")
-neg = _unary("negative", np.negative, saves="none")
+sub = binary(np.subtract, saves="none")
+neg = unary(np.negative, saves="none")
 sub.defjvp(lambda t, nb, out, x, y: fit(t, nb, out), lambda t, nb, out, x, y: neg(fit(t, nb, out)))
 sub.defvjp(lambda g, nb, out, x, y: unbroadcast(g, nb, shape_of(x)),
            lambda g, nb, out, x, y: neg(unbroadcast(g, nb, shape_of(y))))
 neg.defjvp(lambda t, nb, out, x: neg(t))
 neg.defvjp(lambda g, nb, out, x: neg(g))
 
-mul = _binary("multiply", np.multiply, saves="args_only")
+mul = binary(np.multiply, saves="args_only")
 mul.defjvp(lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), y), nb, out),
            lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), x), nb, out))
 mul.defvjp(lambda g, nb, out, x, y: unbroadcast(mul(g, y), nb, shape_of(x)),
            lambda g, nb, out, x, y: unbroadcast(mul(g, x), nb, shape_of(y)))
 
-div = _binary("divide", np.true_divide, saves="both")
+div = binary(np.true_divide, saves="both", name="divide")
 div.defjvp(lambda t, nb, out, x, y: fit(div(align(t, nb, _out_ndim(out)), y), nb, out),
            lambda t, nb, out, x, y: fit(neg(mul(align(t, nb, _out_ndim(out)), div(out, y))), nb, out))
 div.defvjp(lambda g, nb, out, x, y: unbroadcast(div(g, y), nb, shape_of(x)),
@@ -121,7 +176,7 @@ def _power_vjp_x(g, nb, out, x, y):
     return None if dx is None else unbroadcast(mul(g, dx), nb, shape_of(x))
 
 
-power = _binary("power", np.power, saves="both")
+power = binary(np.power, saves="both", numpy=False)  # np.power is routed to power_any
 power.jvp = _power_jvp
 power.defvjp(_power_vjp_x, lambda g, nb, out, x, y: unbroadcast(mul(g, _power_dy(out, x, y)), nb, shape_of(y)))
 
@@ -157,28 +212,19 @@ def power_any(x, y):
 # ---------------------------------------------------------------- unary functions
 
 
-def _def_unary(prim, local_derivative):
-    """Register the rules of an elementwise unary op from its local derivative f'(x)."""
-    prim.defjvp(lambda t, nb, out, x: mul(t, local_derivative(out, x)))
-    prim.defvjp(lambda g, nb, out, x: mul(g, local_derivative(out, x)))
-    return prim
-
-
 # The rules of exp, tan, tanh, sqrt, reciprocal, expm1 and exp2 read the output alone:
 # their tape entries keep nothing of the argument ("out_only").
-exp = _def_unary(_unary("exp", np.exp, saves="out_only"), lambda out, x: out)
-log = _def_unary(_unary("log", np.log, saves="args_only"), lambda out, x: reciprocal(x))
-sin = _unary("sin", np.sin, saves="args_only")
-cos = _unary("cos", np.cos, saves="args_only")
-_def_unary(sin, lambda out, x: cos(x))
-_def_unary(cos, lambda out, x: neg(sin(x)))
+exp = unary(np.exp, lambda out, x: out)
+log = unary(np.log, lambda out, x: reciprocal(x))
+sin = unary(np.sin, lambda out, x: cos(x))
+cos = unary(np.cos, lambda out, x: neg(sin(x)))
 # 1.0, not 1: out is a float array, and NumPy converts a Python float to it faster than an int
-tan = _def_unary(_unary("tan", np.tan, saves="out_only"), lambda out, x: add(1.0, square(out)))
+tan = unary(np.tan, lambda out, x: add(1.0, square(out)))
 # tanh's slope 1 - tanh(x)**2 read off the output, as one primitive: tanh is the activation
 # of most small networks, and each of its JVPs and VJPs would otherwise call two primitives
 # (square, subtract) for it. Its own slope, -2 tanh(x), keeps higher orders exact.
-tanh_slope = _unary("tanh_slope", lambda out: np.subtract(1.0, np.square(out)), saves="args_only")
-_def_unary(tanh_slope, lambda slope, out: mul(-2.0, out))
+tanh_slope = unary(None, lambda slope, out: mul(-2.0, out), name="tanh_slope",
+                   impl=lambda out: np.subtract(1.0, np.square(out)), saves="args_only", numpy=False)
 
 
 def _tanh_rule(t, nb, out, x):
@@ -190,20 +236,17 @@ def _tanh_rule(t, nb, out, x):
     return mul(t, tanh_slope(out))
 
 
-tanh = _unary("tanh", np.tanh, saves="out_only").defjvp(_tanh_rule).defvjp(_tanh_rule)
-sqrt = _def_unary(_unary("sqrt", np.sqrt, saves="out_only"), lambda out, x: div(0.5, out))
-square = _def_unary(_unary("square", np.square, saves="args_only"), lambda out, x: mul(2, x))
-reciprocal = _unary("reciprocal", lambda x: np.divide(1, x), saves="out_only")
-_def_unary(reciprocal, lambda out, x: neg(square(out)))
+tanh = unary(np.tanh, saves="out_only").defjvp(_tanh_rule).defvjp(_tanh_rule)
+sqrt = unary(np.sqrt, lambda out, x: div(0.5, out))
+square = unary(np.square, lambda out, x: mul(2, x))
+# np.divide(1, x), not np.reciprocal: NumPy's reciprocal of an integer array is integer division
+reciprocal = unary(np.reciprocal, lambda out, x: neg(square(out)), impl=lambda x: np.divide(1, x))
 def _sign_slope(v):
     """abs's slope: 1 where v >= 0 (JAX's 1 at 0), -1 elsewhere, in v's dtype."""
     return np.where(v >= 0, 1, -1).astype(np.result_type(v))
 
 
-absolute = _def_unary(
-    _unary("absolute", np.absolute, saves="args_only"),
-    lambda out, x: decide(_sign_slope, x),
-)
+absolute = unary(np.absolute, lambda out, x: decide(_sign_slope, x))
 
 
 # ---------------------------------------------------------------- selection
@@ -249,33 +292,13 @@ def _balanced_mask(x, y, pick):
     return decide(mask, x, y)
 
 
-def _chooser(name, impl, pick):
-    prim = Primitive(name, impl, saves="args")
-
-    def dx(out, x, y):
-        return _balanced_mask(x, y, pick)
-
-    def dy(out, x, y):
-        return _balanced_mask(y, x, pick)
-
-    prim.defjvp(lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), dx(out, x, y)), nb, out),
-                lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), dy(out, x, y)), nb, out))
-    prim.defvjp(lambda g, nb, out, x, y: unbroadcast(mul(g, dx(out, x, y)), nb, shape_of(x)),
-                lambda g, nb, out, x, y: unbroadcast(mul(g, dy(out, x, y)), nb, shape_of(y)))
-    return prim
+def _chooser(ufunc, pick):
+    return binary(ufunc, lambda out, x, y: _balanced_mask(x, y, pick), lambda out, x, y: _balanced_mask(y, x, pick))
 
 
-maximum = _chooser("maximum", np.maximum, np.greater)
-minimum = _chooser("minimum", np.minimum, np.less)
+maximum = _chooser(np.maximum, np.greater)
+minimum = _chooser(np.minimum, np.less)
 
-UNARY = {
-    "negative": neg, "exp": exp, "log": log, "sin": sin, "cos": cos, "tan": tan, "tanh": tanh,
-    "sqrt": sqrt, "square": square, "reciprocal": reciprocal, "absolute": absolute,
-}
-BINARY = {
-    "add": add, "subtract": sub, "multiply": mul, "divide": div, "power": power,
-    "maximum": maximum, "minimum": minimum,
-}
 
 
 # ---------------------------------------------------------------- more unary functions
@@ -286,39 +309,23 @@ BINARY = {
 _LN2 = float(np.log(2.0))
 _LN10 = float(np.log(10.0))
 
-log1p = _def_unary(_unary("log1p", np.log1p, saves="args"), lambda out, x: reciprocal(add(1, x)))
-expm1 = _def_unary(_unary("expm1", np.expm1, saves="out_only"), lambda out, x: add(out, 1))
-log2 = _def_unary(_unary("log2", np.log2, saves="args"), lambda out, x: reciprocal(mul(x, _LN2)))
-log10 = _def_unary(_unary("log10", np.log10, saves="args"), lambda out, x: reciprocal(mul(x, _LN10)))
-exp2 = _def_unary(_unary("exp2", np.exp2, saves="out_only"), lambda out, x: mul(out, _LN2))
-sinh = _unary("sinh", np.sinh, saves="args")
-cosh = _unary("cosh", np.cosh, saves="args")
-_def_unary(sinh, lambda out, x: cosh(x))
-_def_unary(cosh, lambda out, x: sinh(x))
-arcsin = _def_unary(_unary("arcsin", np.arcsin, saves="args"),
-                    lambda out, x: reciprocal(sqrt(sub(1, square(x)))))
-arccos = _def_unary(_unary("arccos", np.arccos, saves="args"),
-                    lambda out, x: neg(reciprocal(sqrt(sub(1, square(x))))))
-arctan = _def_unary(_unary("arctan", np.arctan, saves="args"), lambda out, x: reciprocal(add(1, square(x))))
-arcsinh = _def_unary(_unary("arcsinh", np.arcsinh, saves="args"),
-                     lambda out, x: reciprocal(sqrt(add(square(x), 1))))
+log1p = unary(np.log1p, lambda out, x: reciprocal(add(1, x)))
+expm1 = unary(np.expm1, lambda out, x: add(out, 1))
+log2 = unary(np.log2, lambda out, x: reciprocal(mul(x, _LN2)))
+log10 = unary(np.log10, lambda out, x: reciprocal(mul(x, _LN10)))
+exp2 = unary(np.exp2, lambda out, x: mul(out, _LN2))
+sinh = unary(np.sinh, lambda out, x: cosh(x))
+cosh = unary(np.cosh, lambda out, x: sinh(x))
+arcsin = unary(np.arcsin, lambda out, x: reciprocal(sqrt(sub(1, square(x)))))
+arccos = unary(np.arccos, lambda out, x: neg(reciprocal(sqrt(sub(1, square(x))))))
+arctan = unary(np.arctan, lambda out, x: reciprocal(add(1, square(x))))
+arcsinh = unary(np.arcsinh, lambda out, x: reciprocal(sqrt(add(square(x), 1))))
 # (x - 1)(x + 1) rather than x**2 - 1: accurate near x = 1, as in JAX
-arccosh = _def_unary(_unary("arccosh", np.arccosh, saves="args"),
-                     lambda out, x: reciprocal(sqrt(mul(sub(x, 1), add(x, 1)))))
-arctanh = _def_unary(_unary("arctanh", np.arctanh, saves="args"),
-                     lambda out, x: mul(reciprocal(add(1, x)), reciprocal(sub(1, x))))
+arccosh = unary(np.arccosh, lambda out, x: reciprocal(sqrt(mul(sub(x, 1), add(x, 1)))))
+arctanh = unary(np.arctanh, lambda out, x: mul(reciprocal(add(1, x)), reciprocal(sub(1, x))))
 
 
 # ---------------------------------------------------------------- more binary functions
-
-
-def _def_binary(prim, d0, d1):
-    """Register the rules of an elementwise binary op from its local partials d0, d1(out, x, y)."""
-    prim.defjvp(lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), d0(out, x, y)), nb, out),
-                lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), d1(out, x, y)), nb, out))
-    prim.defvjp(lambda g, nb, out, x, y: unbroadcast(mul(g, d0(out, x, y)), nb, shape_of(x)),
-                lambda g, nb, out, x, y: unbroadcast(mul(g, d1(out, x, y)), nb, shape_of(y)))
-    return prim
 
 
 def _atan2_denominator(y, x):
@@ -332,8 +339,8 @@ def _square_weak(v):
 
 
 # arctan2(y, x): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2) (nan at the origin, as JAX)
-arctan2 = _def_binary(
-    _binary("arctan2", np.arctan2, saves="args"),
+arctan2 = binary(
+    np.arctan2,
     lambda out, y, x: div(x, _atan2_denominator(y, x)),
     lambda out, y, x: neg(div(y, _atan2_denominator(y, x))),
 )
@@ -351,15 +358,15 @@ def _hypot_partial(out, x):
     return select(zero, 0.5, div(x, select(zero, 1, out)))
 
 
-hypot = _def_binary(
-    _binary("hypot", np.hypot, saves="both"),
+hypot = binary(
+    np.hypot,
     lambda out, x, y: _hypot_partial(out, x),
     lambda out, x, y: _hypot_partial(out, y),
 )
 
 # logaddexp(x, y) = log(e^x + e^y): d/dx = e^(x - out), d/dy = e^(y - out)
-logaddexp = _def_binary(
-    _binary("logaddexp", np.logaddexp, saves="both"),
+logaddexp = binary(
+    np.logaddexp,
     lambda out, x, y: exp(sub(x, out)),
     lambda out, x, y: exp(sub(y, out)),
 )
@@ -389,12 +396,6 @@ def _def_quotient_op(prim, quotient):
     return prim
 
 
-remainder = _def_quotient_op(_binary("remainder", np.remainder, saves="args"), _floor_quotient)
-fmod = _def_quotient_op(_binary("fmod", np.fmod, saves="args"), _trunc_quotient)
+remainder = _def_quotient_op(binary(np.remainder, saves="args_only"), _floor_quotient)
+fmod = _def_quotient_op(binary(np.fmod, saves="args_only"), _trunc_quotient)
 
-UNARY.update({
-    "log1p": log1p, "expm1": expm1, "log2": log2, "log10": log10, "exp2": exp2, "sinh": sinh,
-    "cosh": cosh, "arcsin": arcsin, "arccos": arccos, "arctan": arctan, "arcsinh": arcsinh,
-    "arccosh": arccosh, "arctanh": arctanh,
-})
-BINARY.update({"arctan2": arctan2, "hypot": hypot, "logaddexp": logaddexp, "remainder": remainder, "fmod": fmod})

@@ -1,4 +1,5 @@
-"""Indexing primitives: ``x[index]`` (gather) and its adjoint, scatter-add.
+"""Indexing primitives: ``x[index]`` (gather), its adjoint scatter-add, and concatenate
+(whose adjoint is slicing).
 
 Reading ``x[index]`` copies some entries; its adjoint adds the cotangent back into a
 zero array at the same places. With advanced (integer array) indexing an entry may
@@ -15,15 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import AdmodesError, Primitive
+from ..core import AdmodesError, Primitive, Tracer
+from .shape import batch_shape, transpose, zeros_like_batched
 
-__all__ = ["getitem", "scatter_add", "normalize_index", "batched_index"]
+__all__ = ["getitem", "scatter_add", "concatenate", "normalize_index", "batched_index"]
 
 
 def normalize_index(index, ndim):
     """A tuple index with boolean masks replaced by integer arrays; tracers refused."""
-    from ..core import Tracer
-
     if not isinstance(index, tuple):
         index = (index,)
     out = []
@@ -115,8 +115,6 @@ def getitem_batched(value, index, nb):
     bindex, position = batched_index(index, nb)
     r = getitem(value, index=bindex)
     if position:
-        from .shape import transpose
-
         axes = list(range(r.ndim))
         batch = axes[position : position + nb]
         del axes[position : position + nb]
@@ -127,3 +125,38 @@ def getitem_batched(value, index, nb):
 scatter_add = Primitive("scatter_add", _scatter_add_impl, saves="none")
 scatter_add.defjvp(_scatter_add_jvp)
 scatter_add.defvjp(_scatter_add_vjp)
+
+
+# ---------------------------------------------------------------- concatenate
+
+
+def _concatenate_impl(*xs, axis):
+    return np.concatenate(xs, axis=axis)
+
+
+def _concatenate_jvp(tangents, nb, out, *xs, axis):
+    batch = None
+    for t in tangents:
+        if t is not None:
+            batch = batch_shape(t, nb)
+            break
+    if batch is None:
+        return None
+    parts = [zeros_like_batched(batch, x) if t is None else t for t, x in zip(tangents, xs)]
+    return concatenate(*parts, axis=axis + nb)
+
+
+def _concatenate_vjp(g, nb, out, *xs, axis):
+    """Each argument's cotangent is its slice of g along the concatenation axis."""
+    cotangents = []
+    start = 0
+    for x in xs:
+        stop = start + x.shape[axis]
+        cotangents.append(getitem(g, index=(slice(None),) * (axis + nb) + (slice(start, stop),)))
+        start = stop
+    return cotangents
+
+
+concatenate = Primitive("concatenate", _concatenate_impl, flops=lambda out, args, params: 0, saves="none")
+concatenate.jvp = _concatenate_jvp
+concatenate.vjp = _concatenate_vjp

@@ -32,7 +32,7 @@ Multi-output decompositions
 ---------------------------
 The engines differentiate single-output primitives. A decomposition that NumPy returns
 as several arrays is therefore ONE primitive whose output *packs* them, computed once
-per call; the NumPy-facing handlers (``admodes.numpy_linalg``) unpack it with
+per call; the NumPy-facing handlers (``admodes.numpy_layer.linalg``) unpack it with
 ``getitem``/``reshape``, whose rules route the cotangents back into the packed array:
 
 - ``eigh_packed(a)``: shape ``(..., n + 1, n)``; row 0 holds the eigenvalues ``w``, rows
@@ -56,9 +56,9 @@ import numpy as np
 from ..core import Primitive, decide, shape_of
 from .contractions import matmul, matrix_transpose
 from .elementwise import add, div, mul, neg, reciprocal, select, sub
-from .indexing import getitem
+from .indexing import concatenate, getitem
 from .reductions import sum_
-from .shape import align, concatenate, reshape, unbroadcast
+from .shape import align, reshape, unbroadcast
 
 __all__ = [
     "solve", "inv", "det", "logabsdet", "cholesky", "eigh_packed", "eigvalsh", "qr_packed",

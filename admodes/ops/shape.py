@@ -1,4 +1,5 @@
-"""Shape primitives: reshape, transpose, broadcast_to, concatenate, astype.
+"""Shape primitives: reshape, transpose, broadcast_to, astype (concatenate, whose adjoint is
+slicing, is in ``ops.indexing`` beside ``getitem``).
 
 These are linear maps, so each rule applies the same kind of map to the tangent
 (forward) or its adjoint map to the cotangent (reverse). They are also the tools the
@@ -16,7 +17,6 @@ __all__ = [
     "reshape",
     "transpose",
     "broadcast_to",
-    "concatenate",
     "astype",
     "align",
     "fit",
@@ -134,43 +134,6 @@ broadcast_to.defjvp(
 broadcast_to.defvjp(lambda g, nb, out, x, shape: unbroadcast(g, nb, x.shape))
 
 
-# ---------------------------------------------------------------- concatenate
-
-
-def _concatenate_impl(*xs, axis):
-    return np.concatenate(xs, axis=axis)
-
-
-def _concatenate_jvp(tangents, nb, out, *xs, axis):
-    batch = None
-    for t in tangents:
-        if t is not None:
-            batch = batch_shape(t, nb)
-            break
-    if batch is None:
-        return None
-    parts = [zeros_like_batched(batch, x) if t is None else t for t, x in zip(tangents, xs)]
-    return concatenate(*parts, axis=axis + nb)
-
-
-def _concatenate_vjp(g, nb, out, *xs, axis):
-    """Each argument's cotangent is its slice of g along the concatenation axis."""
-    from .indexing import getitem
-
-    cotangents = []
-    start = 0
-    for x in xs:
-        stop = start + x.shape[axis]
-        cotangents.append(getitem(g, index=(slice(None),) * (axis + nb) + (slice(start, stop),)))
-        start = stop
-    return cotangents
-
-
-concatenate = Primitive("concatenate", _concatenate_impl, flops=_zero_flops, saves="none")
-concatenate.jvp = _concatenate_jvp
-concatenate.vjp = _concatenate_vjp
-
-
 # ---------------------------------------------------------------- astype (between float dtypes)
 
 
@@ -182,8 +145,7 @@ astype.defvjp(lambda g, nb, out, x, dtype: astype(g, dtype=x.dtype))
 # ---------------------------------------------------------------- sum (the adjoint of broadcast_to)
 #
 # Part of the reductions family (admodes.ops.reductions exports it), defined here because
-# unbroadcast, and so nearly every rule, needs it; shape.py needs no other op module at
-# import time (concatenate's rule takes getitem from indexing when it runs).
+# unbroadcast, and so nearly every rule, needs it; shape.py needs no other op module.
 
 
 def kept_shape(shape, axis):

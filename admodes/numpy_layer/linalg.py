@@ -18,11 +18,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.linalg import _linalg as _numpy_linalg
 
-from .core import AdmodesError, Tracer, concrete, shape_of
-from .numpy_api import _refuse_keywords, _reshape, frozen, implements, matmul
-from .ops import elementwise as e
-from .ops import linalg, reductions
-from .ops import shape as shape_ops
+from ..core import AdmodesError, Tracer, concrete, shape_of
+from .contractions import matmul
+from .dispatch import refuse_keywords, frozen, implements
+from .shapes import reshaped
+from ..ops import elementwise as e
+from ..ops import linalg, reductions
+from ..ops import shape as shape_ops
 
 __all__ = []  # everything here is reached through np.linalg's own functions
 
@@ -32,7 +34,7 @@ _SVDResult = _numpy_linalg.SVDResult
 _SlogdetResult = _numpy_linalg.SlogdetResult
 
 
-def _as_operand(a):
+def as_operand(a):
     return a if isinstance(a, Tracer) else np.asarray(a)
 
 
@@ -57,11 +59,11 @@ def _matrix(a):
 
 @implements(np.linalg.solve)
 def solve(a, b):
-    a, b = _as_operand(a), _as_operand(b)
+    a, b = as_operand(a), as_operand(b)
     _square(a, "solve")
     if len(shape_of(b)) == 1:  # NumPy 2: a 1-D b is one vector, broadcast against the stack of a
-        out = linalg.solve(a, _reshape(b, shape_of(b) + (1,)))
-        return _reshape(out, shape_of(out)[:-1])
+        out = linalg.solve(a, reshaped(b, shape_of(b) + (1,)))
+        return reshaped(out, shape_of(out)[:-1])
     return linalg.solve(a, b)
 
 
@@ -161,8 +163,8 @@ if hasattr(np.linalg, "svdvals"):
 
 @implements(np.linalg.multi_dot)
 def multi_dot(arrays, *, out=None):
-    _refuse_keywords("linalg.multi_dot", {"out": out})
-    arrays = [_as_operand(a) for a in arrays]
+    refuse_keywords("linalg.multi_dot", {"out": out})
+    arrays = [as_operand(a) for a in arrays]
     if len(arrays) < 2:
         raise ValueError("Expecting at least two arrays.")
     result = arrays[0]
@@ -245,22 +247,22 @@ def _matrix_norm(x, ord, axis, keepdims):
             out = reductions.min_(s, axis=last, keepdims=False)
         kept = list(shape_of(x))
         kept[row] = kept[col] = 1
-        out = _reshape(out, tuple(kept))
+        out = reshaped(out, tuple(kept))
     else:
         raise ValueError("Invalid norm order for matrices.")
     if keepdims:
         return out
-    return _reshape(out, tuple(s for i, s in enumerate(shape_of(out)) if i not in (row, col)))
+    return reshaped(out, tuple(s for i, s in enumerate(shape_of(out)) if i not in (row, col)))
 
 
 @implements(np.linalg.norm)
 def norm(x, ord=None, axis=None, keepdims=False):
-    x = _as_operand(x)
+    x = as_operand(x)
     ndim = len(shape_of(x))
     if axis is None:
         if ord is None or (ord in ("f", "fro") and ndim == 2) or (ord == 2 and ndim == 1):
             r = e.sqrt(reductions.sum_(e.mul(x, x), axis=tuple(range(ndim)), keepdims=False))
-            return _reshape(r, (1,) * ndim) if keepdims else r
+            return reshaped(r, (1,) * ndim) if keepdims else r
         if ndim not in (1, 2):
             raise ValueError("Improper number of dimensions to norm.")
         axis = tuple(range(ndim))
@@ -280,18 +282,18 @@ if hasattr(np.linalg, "vector_norm"):
 
     @implements(np.linalg.vector_norm)
     def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
-        x = _as_operand(x)
+        x = as_operand(x)
         ndim = len(shape_of(x))
         if axis is None:
-            flat = _reshape(x, (-1,))
+            flat = reshaped(x, (-1,))
             r = _vector_norm(flat, ord, (0,), False)
-            return _reshape(r, (1,) * ndim) if keepdims else r
+            return reshaped(r, (1,) * ndim) if keepdims else r
         axes = reductions.normalize_axis(axis, ndim)
         return _vector_norm(x, ord, axes, keepdims)
 
     @implements(np.linalg.matrix_norm)
     def matrix_norm(x, /, *, keepdims=False, ord="fro"):
-        x = _as_operand(x)
+        x = as_operand(x)
         ndim = len(shape_of(x))
         _matrix(x)
         return _matrix_norm(x, ord, (ndim - 2, ndim - 1), keepdims)

@@ -1,0 +1,25 @@
+"""The NumPy layer: user code keeps ``import numpy as np``.
+
+A traced value implements NumPy's protocols (``__array_ufunc__``, NEP 13; ``__array_function__``,
+NEP 18): ``np.sin(x)``, ``np.sum(x, axis=0)``, ``x @ W`` on a traced ``x`` arrive here and are
+routed to primitives, or to *composites* written with primitives (``np.mean`` is a sum and a
+division). The modules, bottom up:
+
+- ``dispatch``: the tables (ufunc and function handlers, zero-derivative functions) and the
+  checks every handler shares (refused keywords, refused operands, ``frozen`` values);
+- the handler families: ``elementwise``, ``shapes``, ``reductions``, ``indexing``,
+  ``contractions``, ``linalg`` (each imports ``dispatch`` and the families below it);
+- ``protocol``: the hooks, Python's operators and ndarray's methods, installed on ``Tracer``.
+
+Adding a ufunc that is one primitive needs nothing here (its declaration in ``admodes.ops``
+names the NumPy function); a composite is one ``@implements(np.f)`` handler in its family.
+"""
+
+from ..core import Tracer
+from . import dispatch, linalg, protocol  # noqa: F401  (linalg registers np.linalg's handlers)
+from .dispatch import FUNCTION_HANDLERS, UFUNC_HANDLERS, ZERO_DERIVATIVE, implements, supported_functions
+
+__all__ = ["FUNCTION_HANDLERS", "UFUNC_HANDLERS", "ZERO_DERIVATIVE", "implements", "supported_functions"]
+
+dispatch.bind_primitives()
+protocol.install(Tracer)

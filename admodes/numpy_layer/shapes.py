@@ -1,0 +1,342 @@
+"""NumPy's shape functions on traced values: reshape, transpose, concatenate, stack, flip,
+roll, repeat, tile, pad, split ... Each is a ``reshape``/``transpose``/``broadcast_to``/
+``concatenate`` or a ``getitem`` with basic slices or a constant index (its adjoint is the
+scatter-add of ``getitem``, so repeated indices accumulate), so none needs rules of its own.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+
+from ..core import AdmodesError, Tracer, concrete, shape_of
+from ..ops import indexing, reductions
+from ..ops import shape as shape_ops
+from .dispatch import one_axis, ndim_of, plain_operand, refuse_keywords, frozen, implements
+
+
+def permuted(a, axes):
+    axes = tuple(int(i) for i in axes)
+    if axes == tuple(range(len(axes))):
+        return a
+    return shape_ops.transpose(a, axes=axes)
+
+
+def take_axis(a, index, axis):
+    """a[..., index, ...] with ``index`` (a slice, an int or an int array) on ``axis``."""
+    return indexing.getitem(a, index=(slice(None),) * axis + (index,))
+
+
+def _astype_plain(a, dtype):
+    return np.asarray(a).astype(dtype)
+
+def astype(a, dtype):
+    dtype = np.dtype(dtype)
+    if dtype.kind == "c":
+        raise AdmodesError(
+            f"astype({dtype}) of a traced value: admodes differentiates real-valued code only; "
+            "keep the computation real (e.g. split real and imaginary parts)."
+        )
+    if not np.issubdtype(dtype, np.floating):
+        # to integers or booleans: no derivative, and a value the replay must re-check
+        return frozen(_astype_plain, a, dtype=dtype)
+    if isinstance(a, Tracer) and a.dtype == dtype:
+        return a
+    return shape_ops.astype(a, dtype=dtype)
+
+@implements(np.reshape)
+def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    if order != "C":
+        raise AdmodesError("np.reshape on traced values supports only order='C'.")
+    target = shape if shape is not None else newshape
+    if isinstance(target, int | np.integer):
+        target = (int(target),)
+    return reshaped(a, tuple(target))
+
+def reshaped(a, target):
+    """Reshape, resolving -1 and checking the size as NumPy does; a no-op when nothing changes."""
+    current = shape_of(a)
+    target = np.empty(current, dtype=np.bool_).reshape(target).shape
+    if tuple(target) == current:
+        return a
+    return shape_ops.reshape(a, shape=tuple(target))
+
+@implements(np.transpose)
+def transpose(a, axes=None):
+    ndim = len(shape_of(a))
+    if axes is None:
+        axes = tuple(range(ndim))[::-1]
+    axes = normalize_axis_tuple(axes, ndim) if ndim else tuple(axes)  # NumPy's AxisError, no wrapping around
+    if sorted(axes) != list(range(ndim)):
+        raise ValueError(f"axes {axes} don't match array of {ndim} dimensions")
+    return shape_ops.transpose(a, axes=axes)
+
+@implements(np.broadcast_to)
+def broadcast_to(array, shape, subok=False):
+    target = (int(shape),) if isinstance(shape, int | np.integer) else tuple(int(s) for s in shape)
+    np.broadcast_to(np.empty(shape_of(array), dtype=np.bool_), target)  # NumPy's own shape check
+    return shape_ops.broadcast_to(array, shape=target)
+
+@implements(np.expand_dims)
+def expand_dims(a, axis):
+    shp = list(shape_of(a))
+    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    ndim = len(shp) + len(axes)
+    for ax in sorted(normalize_axis_tuple(axes, ndim)):
+        shp.insert(ax, 1)
+    return reshaped(a, tuple(shp))
+
+@implements(np.squeeze)
+def squeeze(a, axis=None):
+    shp = shape_of(a)
+    if axis is None:
+        axes = {i for i, s in enumerate(shp) if s == 1}
+    else:
+        axes = set(reductions.normalize_axis(axis, len(shp)))
+        if any(shp[i] != 1 for i in axes):
+            raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
+    return reshaped(a, tuple(s for i, s in enumerate(shp) if i not in axes))
+
+@implements(np.ravel)
+def ravel(a, order="C"):
+    return reshaped(a, (-1,))
+
+@implements(np.swapaxes)
+def swapaxes(a, axis1, axis2):
+    ndim = len(shape_of(a))
+    axes = list(range(ndim))
+    axis1, axis2 = normalize_axis_index(axis1, ndim), normalize_axis_index(axis2, ndim)
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return shape_ops.transpose(a, axes=tuple(axes))
+
+@implements(np.moveaxis)
+def moveaxis(a, source, destination):
+    ndim = len(shape_of(a))
+    source = normalize_axis_tuple(source, ndim, "source")
+    destination = normalize_axis_tuple(destination, ndim, "destination")
+    if len(source) != len(destination):
+        raise ValueError("`source` and `destination` arguments must have the same number of elements")
+    order = [i for i in range(ndim) if i not in source]
+    for dst, src in sorted(zip(destination, source)):
+        order.insert(int(dst), int(src))
+    return shape_ops.transpose(a, axes=tuple(order))
+
+@implements(np.concatenate)
+def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    refuse_keywords("concatenate", {"out": out})
+    arrays = [a if isinstance(a, Tracer) else plain_operand(a, "np.concatenate") for a in arrays]
+    if dtype is not None:
+        arrays = [astype(a, dtype) for a in arrays]
+    if axis is None:
+        arrays = [ravel(a) for a in arrays]
+        axis = 0
+    ndim = len(shape_of(arrays[0]))
+    if ndim == 0:
+        raise ValueError("zero-dimensional arrays cannot be concatenated")
+    return indexing.concatenate(*arrays, axis=normalize_axis_index(axis, ndim))
+
+@implements(np.stack)
+def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    arrays = list(arrays)
+    shapes = {shape_of(a) for a in arrays}
+    if len(shapes) != 1:
+        raise ValueError("all input arrays must have the same shape")
+    ndim = len(shapes.pop()) + 1
+    axis = normalize_axis_index(axis, ndim)
+    return concatenate([expand_dims(a, axis) for a in arrays], axis=axis, out=out)
+
+@implements(np.atleast_1d)
+def atleast_1d(*arrays):
+    out = [a if len(shape_of(a)) >= 1 else reshaped(a, (1,)) for a in arrays]
+    return out[0] if len(out) == 1 else out
+
+@implements(np.atleast_2d)
+def atleast_2d(*arrays):
+    out = []
+    for a in arrays:
+        nd = len(shape_of(a))
+        out.append(a if nd >= 2 else reshaped(a, (1,) * (2 - nd) + shape_of(a)))
+    return out[0] if len(out) == 1 else out
+
+@implements(np.atleast_3d)
+def atleast_3d(*arrays):
+    out = []
+    for a in arrays:
+        shape = tuple(shape_of(a))
+        if len(shape) == 0:
+            a = reshaped(a, (1, 1, 1))
+        elif len(shape) == 1:
+            a = reshaped(a, (1,) + shape + (1,))
+        elif len(shape) == 2:
+            a = reshaped(a, shape + (1,))
+        out.append(a)
+    return out[0] if len(out) == 1 else out
+
+@implements(np.copy)
+def copy(a, order="K", subok=False):
+    return a  # traced values are immutable, so a copy is the value itself
+
+@implements(np.flip)
+def flip(m, axis=None):
+    ndim = ndim_of(m)
+    axes = reductions.normalize_axis(axis, ndim)
+    if not axes:
+        return m
+    return indexing.getitem(m, index=tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(ndim)))
+
+@implements(np.fliplr)
+def fliplr(m):
+    if ndim_of(m) < 2:
+        raise ValueError("Input must be >= 2-d.")
+    return flip(m, 1)
+
+@implements(np.flipud)
+def flipud(m):
+    if ndim_of(m) < 1:
+        raise ValueError("Input must be >= 1-d.")
+    return flip(m, 0)
+
+@implements(np.roll)
+def roll(a, shift, axis=None):
+    if axis is None:
+        return reshaped(roll(ravel(a), shift, 0), shape_of(a))
+    ndim = ndim_of(a)
+    shifts = {}
+    for s, ax in np.broadcast(np.asarray(concrete(shift)), np.asarray(axis)):
+        ax = one_axis(int(ax), ndim)
+        shifts[ax] = shifts.get(ax, 0) + int(s)
+    for ax, s in shifts.items():
+        n = shape_of(a)[ax]
+        if n == 0 or s % n == 0:
+            continue
+        k = n - s % n
+        a = indexing.concatenate(take_axis(a, slice(k, None), ax), take_axis(a, slice(0, k), ax), axis=ax)
+    return a
+
+@implements(np.repeat)
+def repeat(a, repeats, axis=None):
+    if axis is None:
+        a = ravel(a)
+        axis = 0
+    axis = one_axis(axis, ndim_of(a))
+    shape = tuple(shape_of(a))
+    reps = np.asarray(concrete(repeats))
+    if reps.ndim == 0 or reps.size == 1:
+        r = int(reps.reshape(()))
+        if r < 0:
+            raise ValueError("repeats may not contain negative values.")
+        # a[..., i, ...] -> a[..., i, (r copies), ...]: a reshape, a broadcast, a reshape
+        spread = reshaped(a, shape[: axis + 1] + (1,) + shape[axis + 1 :])
+        spread = shape_ops.broadcast_to(spread, shape=shape[: axis + 1] + (r,) + shape[axis + 1 :])
+        return reshaped(spread, shape[:axis] + (shape[axis] * r,) + shape[axis + 1 :])
+    index = np.repeat(np.arange(shape[axis]), reps)
+    return take_axis(a, index, axis)
+
+@implements(np.tile)
+def tile(A, reps):
+    reps = (int(reps),) if np.ndim(reps) == 0 else tuple(int(r) for r in reps)
+    shape = tuple(shape_of(A))
+    ndim = builtins.max(len(reps), len(shape))
+    reps = (1,) * (ndim - len(reps)) + reps
+    shape = (1,) * (ndim - len(shape)) + shape
+    if all(r == 1 for r in reps):
+        return reshaped(A, shape)
+    spread = reshaped(A, tuple(x for s in shape for x in (1, s)))
+    spread = shape_ops.broadcast_to(spread, shape=tuple(x for r, s in zip(reps, shape) for x in (r, s)))
+    return reshaped(spread, tuple(r * s for r, s in zip(reps, shape)))
+
+def _pairs(value, ndim):
+    """NumPy's (before, after) per axis from a scalar, a pair or one pair per axis."""
+    value = np.asarray(value)
+    return np.broadcast_to(value, (ndim, 2)) if ndim else np.zeros((0, 2), dtype=value.dtype)
+
+@implements(np.pad)
+def pad(array, pad_width, mode="constant", **kwargs):
+    ndim = ndim_of(array)
+    widths = np.asarray(pad_width)
+    if widths.dtype.kind not in "iu":
+        raise TypeError("`pad_width` must be of integral type.")
+    widths = _pairs(widths, ndim).astype(np.intp)
+    if np.any(widths < 0):
+        raise ValueError("index can't contain negative values")
+    if mode == "constant":
+        unknown = set(kwargs) - {"constant_values"}
+        if unknown:
+            raise ValueError(f"unsupported keyword arguments for mode 'constant': {sorted(unknown)}")
+        values = kwargs.get("constant_values", 0)
+        traced = isinstance(values, Tracer)
+        if traced and ndim_of(values) != 0:
+            raise AdmodesError("np.pad: traced constant_values must be a scalar on traced values.")
+        if not traced:
+            values = _pairs(values, ndim)
+        out = array
+        for ax in range(ndim):
+            pieces = []
+            for side, width in enumerate(widths[ax]):
+                if width == 0:
+                    continue
+                shape = list(shape_of(out))
+                shape[ax] = int(width)
+                if traced:
+                    block = shape_ops.broadcast_to(values, shape=tuple(shape))
+                else:
+                    dtype = np.result_type(concrete(out))
+                    block = np.full(shape, values[ax, side], dtype=dtype)
+                pieces.append((side, block))
+            if pieces:
+                parts = [b for s, b in pieces if s == 0] + [out] + [b for s, b in pieces if s == 1]
+                out = indexing.concatenate(*parts, axis=ax)
+        return out
+    if mode in ("edge", "reflect", "symmetric", "wrap"):
+        if kwargs.get("reflect_type", "even") != "even":
+            raise AdmodesError("np.pad on traced values supports reflect_type='even' only.")
+        out = array
+        for ax in range(ndim):
+            before, after = (int(w) for w in widths[ax])
+            if before == after == 0:
+                continue
+            index = np.pad(np.arange(shape_of(out)[ax]), (before, after), mode=mode)
+            out = take_axis(out, index, ax)
+        return out
+    raise AdmodesError(
+        f"np.pad(mode={mode!r}) is not supported on traced values; use 'constant', 'edge', "
+        "'reflect', 'symmetric' or 'wrap'."
+    )
+
+def _split(ary, indices_or_sections, axis, equal):
+    axis = one_axis(axis, ndim_of(ary))
+    n = shape_of(ary)[axis]
+    if np.ndim(indices_or_sections) == 0:
+        sections = int(indices_or_sections)
+        if sections <= 0:
+            raise ValueError("number sections must be larger than 0.")
+        if equal and n % sections:
+            raise ValueError("array split does not result in an equal division")
+        each, extras = divmod(n, sections)
+        sizes = [0] + extras * [each + 1] + (sections - extras) * [each]
+        points = np.cumsum(sizes).tolist()
+    else:
+        points = [0] + [int(i) for i in indices_or_sections] + [n]
+    return [take_axis(ary, slice(points[i], points[i + 1]), axis) for i in range(len(points) - 1)]
+
+@implements(np.split)
+def split(ary, indices_or_sections, axis=0):
+    return _split(ary, indices_or_sections, axis, equal=True)
+
+@implements(np.array_split)
+def array_split(ary, indices_or_sections, axis=0):
+    return _split(ary, indices_or_sections, axis, equal=False)
+
+@implements(np.hsplit)
+def hsplit(ary, indices_or_sections):
+    if ndim_of(ary) == 0:
+        raise ValueError("hsplit only works on arrays of 1 or more dimensions")
+    return split(ary, indices_or_sections, 1 if ndim_of(ary) > 1 else 0)
+
+@implements(np.vsplit)
+def vsplit(ary, indices_or_sections):
+    if ndim_of(ary) < 2:
+        raise ValueError("vsplit only works on arrays of 2 or more dimensions")
+    return split(ary, indices_or_sections, 0)
