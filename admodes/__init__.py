@@ -12,19 +12,8 @@ the API (``admodes.api``) puts them behind the functions below.
 """
 
 from . import numpy_layer as _numpy_layer  # installs NumPy's protocols on traced values
-from .api import (
-    ModeChoice,
-    choose_mode,
-    grad,
-    hessian,
-    hvp,
-    jacfwd,
-    jacobian,
-    jacrev,
-    jvp,
-    value_and_grad,
-    vjp,
-)
+from .api import grad, hvp, jvp, value_and_grad, vjp
+from .jacobians import ModeChoice, choose_mode, hessian, jacfwd, jacobian, jacrev
 from .checking import check_grads
 from .core import PRIMITIVES, AdmodesError
 from .cost import OpCounter, count_ops

@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .api import jacobian
+from .jacobians import jacobian
 from .core import AdmodesError
 from .tree import tree_flatten
 

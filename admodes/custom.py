@@ -39,6 +39,7 @@ import itertools
 
 import numpy as np
 
+from .api import vjp
 from .core import AdmodesError, Primitive, shape_of
 
 __all__ = ["custom_jvp", "custom_vjp"]
@@ -90,8 +91,6 @@ def _zeros_for(value):
 
 def _transpose_linear(linear_fun, at_args, cotangent):
     """The VJP of a function linear in its arguments: its transpose applied to ``cotangent``."""
-    from .api import vjp
-
     _, pullback = vjp(linear_fun, *at_args)
     return pullback(cotangent)
 

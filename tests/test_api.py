@@ -230,12 +230,12 @@ def test_float32_stays_float32_through_every_api_function(mode):
 
 def _spy_on_modes(monkeypatch):
     """The list of modes ("forward"/"reverse") of the Jacobian sweeps run from now on."""
-    from admodes import api
+    from admodes import jacobians
 
     ran = []
-    for name in ("_forward_jacobian", "_reverse_jacobian"):
-        real = getattr(api, name)
-        monkeypatch.setattr(api, name, lambda *a, real=real, name=name, **k: ran.append(name[1:8]) or real(*a, **k))
+    for name in ("forward_jacobian", "reverse_jacobian"):
+        real = getattr(jacobians, name)
+        monkeypatch.setattr(jacobians, name, lambda *a, real=real, name=name, **k: ran.append(name[:7]) or real(*a, **k))
     return ran
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import api
+from .. import api, jacobians
 from ..core import concrete
 from ..tree import tree_flatten, tree_map
 from ..values import normalize_argnums
@@ -126,7 +126,7 @@ def measure_modes(fun, args, argnums=0) -> CostReport:
     with count_ops() as fwd_sweep:
         api.jvp(restricted, diff_args, tangents)
     with count_ops() as fwd_jac:
-        api.jacobian(fun, argnums=argnums, mode="forward", chunk=1)(*args)
+        jacobians.jacobian(fun, argnums=argnums, mode="forward", chunk=1)(*args)
 
     with count_ops() as record:
         out, vjp_fun = api.vjp(restricted, *diff_args)
@@ -136,7 +136,7 @@ def measure_modes(fun, args, argnums=0) -> CostReport:
     with count_ops() as back:
         vjp_fun(cot)
     with count_ops() as rev_jac:
-        api.jacobian(fun, argnums=argnums, mode="reverse", chunk=1)(*args)
+        jacobians.jacobian(fun, argnums=argnums, mode="reverse", chunk=1)(*args)
 
     forward = ModeCost(
         "forward", n, m, sweeps=n, sweep_ops=fwd_sweep.ops, sweep_flops=fwd_sweep.flops, record_ops=0,
