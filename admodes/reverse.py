@@ -19,7 +19,7 @@ import numpy as np
 from . import core
 from .core import IndexedTracer, Trace, Tracer, _level_counter, bind, check_real
 from .tape import walk
-from .tape.entries import ShapeDtype, Tape, _keep
+from .tape.entries import ShapeDtype, Tape, shape_dtype_of
 
 __all__ = ["Node", "Tape", "ReverseTrace", "ShapeDtype", "backward_sweep"]
 
@@ -67,7 +67,7 @@ class ReverseTrace(Trace):
 
     def new_input(self, value):
         entries = self.tape.entries
-        entries.append((None, None, (), (), _keep(value)))
+        entries.append((None, None, (), (), shape_dtype_of(value)))
         return Node(self, value, len(entries) - 1)
 
     def process(self, prim, args, params):
@@ -125,13 +125,13 @@ class ReverseTrace(Trace):
         elif saves == "both":
             entries.append((prim, params, parents, primals, out))
         elif saves == "args":
-            entries.append((prim, params, parents, primals, _keep(out)))
+            entries.append((prim, params, parents, primals, shape_dtype_of(out)))
         else:
             # A traced argument is the output of an earlier entry, which usually keeps it
             # (whole or as a ShapeDtype): point at that instead of making a new object.
-            kept_args = [_kept_output(entries, p, a) if p >= 0 else (a if saves == "out" else _keep(a))
+            kept_args = [_kept_output(entries, p, a) if p >= 0 else (a if saves == "out" else shape_dtype_of(a))
                          for a, p in zip(primals, parents)]
-            entries.append((prim, params, parents, kept_args, out if saves == "out" else _keep(out)))
+            entries.append((prim, params, parents, kept_args, out if saves == "out" else shape_dtype_of(out)))
         return Node(self, out, len(entries) - 1)
 
     def _unwrap(self, args):
@@ -169,7 +169,7 @@ def backward_sweep(entries, seeds, inputs, nb):
 def _kept_output(entries, parent, value):
     """What the tape already keeps of entry ``parent``'s output, or a new ShapeDtype of it."""
     kept = entries[parent][4]
-    return kept if kept is not None else _keep(value)
+    return kept if kept is not None else shape_dtype_of(value)
 
 
 class Node(IndexedTracer):

@@ -367,3 +367,29 @@ def test_rename_follows_the_background(seed_graph):
         g.rename(x="y")
     with pytest.raises(KeyError):
         g.rename(zz="q")
+
+
+# ---------------------------------------------------------------------- inputs: as the API takes them
+
+_BAD_CALLS = {
+    "argnums twice": ({"argnums": (0, 0)}, (np.ones(2),), "more than once"),
+    "argnums a float": ({"argnums": 1.0}, (np.ones(2),), "must be an int"),
+    "argnums a float, no arguments": ({"argnums": 1.0}, (), "must be an int"),
+    "argnums out of range": ({"argnums": 3}, (np.ones(2),), "does not fit a call"),
+    "a string": ({"argnums": 0}, ("abc",), "is a string"),
+    "an int array": ({"argnums": 0}, (np.arange(3),), "dtype int64"),
+    "a complex array": ({"argnums": 0}, (np.ones(2) * 1j,), "complex"),
+    "an object array": ({"argnums": 0}, (np.array([1.0, None], dtype=object),), "object array"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_BAD_CALLS))
+def test_trace_refuses_what_grad_refuses(case):
+    """ad.trace takes its inputs through the API's argument handling: the same refusal, the
+    same reason, for every input ad.grad refuses."""
+    kwargs, args, reason = _BAD_CALLS[case]
+    f = lambda x=None, y=None: np.sum(x * 2.0)  # noqa: E731
+    for name, call in (("grad", lambda: ad.grad(f, **kwargs)(*args)), ("trace", lambda: ad.trace(f, *args, **kwargs))):
+        with pytest.raises(ad.AdmodesError, match=reason) as caught:
+            call()
+        assert str(caught.value).startswith(f"{name}:"), str(caught.value)

@@ -16,7 +16,7 @@ import numpy as np
 from ..core import AdmodesError, IndexedTracer, Trace, bind, concrete
 from ..cost import uncounted
 from ..tree import tree_flatten, tree_unflatten
-from ..values import as_input, normalize_argnums
+from ..values import as_input, check_argnums_type, normalize_argnums
 from .derivatives import local_derivative
 from .format import SHORT_OP, format_value, formula
 from .model import Graph, GraphEdge, GraphNode
@@ -129,6 +129,7 @@ def trace(fun: Callable, *args, argnums=None, names=None, output_names=None) -> 
         raise AdmodesError(f"trace(fun, *args): fun must be callable, got {type(fun).__name__}.")
     if argnums is None:
         argnums = tuple(range(len(args)))
+    check_argnums_type(argnums, "trace")
     if args:  # the API's own checks: an int or a tuple of distinct ints that fit the call
         argnums = normalize_argnums(argnums, len(args), "trace")[1]
     elif argnums:

@@ -86,7 +86,7 @@ class Tape:
 _PYTHON_SCALARS = {t: ShapeDtype((), np.result_type(t(0))) for t in (bool, int, float, complex)}
 
 
-def _keep(value):
+def shape_dtype_of(value):
     if type(value) is np.ndarray:  # the common case first
         return ShapeDtype(value.shape, value.dtype)
     scalar = _PYTHON_SCALARS.get(type(value))  # a Python number: no attribute lookups to fail
