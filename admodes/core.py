@@ -44,6 +44,7 @@ import numpy as np
 
 __all__ = [
     "Primitive",
+    "ViewPrimitive",
     "PRIMITIVES",
     "Tracer",
     "IndexedTracer",
@@ -117,6 +118,10 @@ def reads(fun) -> set[str]:
     return params & loaded
 
 
+def _zero(*args, **params):
+    return None  # a zero contribution (see Primitive)
+
+
 def _default_flops(out, args, params):
     return int(np.size(out))
 
@@ -186,6 +191,23 @@ class Primitive:
         self.vjps = rules
         return self
 
+    def deflinear(self, transpose=None):
+        """The rules of an op linear in its one argument whose params name no axes (so a leading
+        batch of directions passes through it): the JVP is the op applied to the tangent, the VJP
+        ``transpose(g, x, **params)``, by default the op itself (self-adjoint: negation).
+        JAX's ``deflinear``."""
+        if transpose is None:
+            transpose = lambda g, x, **params: self(g, **params)  # noqa: E731
+        self.defjvp(lambda t, nb, out, x, **params: self(t, **params))
+        self.defvjp(lambda g, nb, out, x, **params: transpose(g, x, **params))
+        return self
+
+    def defzero(self, nargs=1):
+        """The rules of an op whose value does not depend differentiably on its arguments (a
+        constant of their shape): every tangent and cotangent contribution is zero."""
+        self.jvps = self.vjps = (_zero,) * nargs
+        return self
+
     # The one place a rule is called for one argument: every walker (eager reverse mode,
     # replay, staging, the graph view) and forward mode go through these, so a missing
     # rule fails the same way everywhere.
@@ -225,6 +247,24 @@ class Primitive:
             "Give the enclosing function its own rule with ad.custom_jvp / ad.custom_vjp, "
             "or open an issue."
         )
+
+
+class ViewPrimitive(Primitive):
+    """A primitive whose result NumPy computes as a view of its first argument (reshape,
+    transpose, broadcast_to; getitem with a basic index, as ``is_view(params)`` says). A traced
+    result remembers the value it views, so that writing into it can be refused."""
+
+    __slots__ = ("is_view",)
+
+    def __init__(self, name, impl, *, is_view=None, **kwargs):
+        super().__init__(name, impl, **kwargs)
+        self.is_view = is_view
+
+    def __call__(self, *args, **params):
+        out = Primitive.__call__(self, *args, **params)
+        if isinstance(out, Tracer) and (self.is_view is None or self.is_view(params)):
+            out._base = args[0]
+        return out
 
 
 # --------------------------------------------------------------------------------------
@@ -274,7 +314,10 @@ class Tracer:
     which are installed by ``admodes.numpy_layer``.
     """
 
-    __slots__ = ("_trace", "primal")
+    # ``_base``: set (to the viewed value) on the result of an op that NumPy computes as a view
+    # (basic indexing, reshape, transpose, broadcast_to); writing into such a value is refused,
+    # since NumPy would also change the array it views
+    __slots__ = ("_trace", "primal", "_base")
     __array_priority__ = 1000
 
     # shape-like attributes read the primal value
@@ -346,12 +389,34 @@ class Tracer:
             raise TypeError("iteration over a 0-d traced value")
         return (self[i] for i in range(shape[0]))
 
-    def __setitem__(self, key, value):
-        raise AdmodesError(
-            "In-place assignment x[...] = v is not supported on traced values: the old "
-            "value may already be needed by a derivative. Build the new array instead, "
-            "e.g. with np.where(mask, v, x) or np.concatenate."
-        )
+    # x[index] = v and x += v are installed by admodes.numpy_layer: they record a functional
+    # update and rebind this object to its result (``_become``), as NumPy would change x
+
+    def _slots(self):
+        for cls in type(self).__mro__:
+            for name in getattr(cls, "__slots__", ()):
+                if name != "_base":
+                    yield name
+
+    def _copy(self):
+        """A new traced value equal to this one (``x.copy()``): writing into one leaves the other."""
+        new = object.__new__(type(self))
+        for name in self._slots():
+            if hasattr(self, name):
+                object.__setattr__(new, name, getattr(self, name))
+        return new
+
+    def _become(self, new):
+        """Rebind this object to ``new``, a traced value of the same trace (an in-place update)."""
+        if type(new) is not type(self) or new._trace is not self._trace:
+            raise AdmodesError(
+                "x[...] = v writes a value traced by an inner derivative call into an array of "
+                "an outer one, which cannot be updated in place. Build the new array instead: "
+                "x = x.at[index].set(v)."
+            )
+        for name in self._slots():
+            if hasattr(new, name):
+                object.__setattr__(self, name, getattr(new, name))
 
     def __hash__(self):
         return id(self)

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from .core import concrete, shape_of
+from .core import AdmodesError, concrete, shape_of
 from .tree import tree_flatten, tree_unflatten
 from .values import as_input, normalize_argnums
 
@@ -49,14 +49,15 @@ class Inputs:
     def call(self, fun, leaves):
         tree = tree_unflatten(self.treedef, leaves)
         if self.single and len(self.args) == 1:  # f(x): no argument list to rebuild
-            return fun(tree)
+            return call_user(fun, (tree,))
         args = list(self.args)
         if self.single:
             args[self.argnums[0]] = tree
         else:
             for i, sub in zip(self.argnums, tree):
                 args[i] = sub
-        return fun(*args)
+        return call_user(fun, args)
+
 
     def unflatten(self, leaves):
         return tree_unflatten(self.treedef, leaves)
@@ -93,3 +94,27 @@ def basis(start, stop, sizes, leaves):
         parts.append(block.reshape((k,) + shape_of(leaf)))
         offset += size
     return parts
+
+
+_PLAIN_WRITE = "setting an array element with a sequence."
+
+
+def call_user(fun, args):
+    """``fun(*args)`` on traced values, with NumPy's one error admodes cannot intercept explained.
+
+    Writing a traced value into an array made without one (``g = np.zeros(n); g[i] = x[j]``)
+    never reaches admodes: NumPy sees a sequence and raises its own ValueError.
+    """
+    try:
+        return fun(*args)
+    except ValueError as error:
+        if str(error) != _PLAIN_WRITE:
+            raise
+        raise AdmodesError(
+            "NumPy refused to write a value into an array element (\"setting an array element "
+            "with a sequence\"). Under admodes this is almost always a traced value written into "
+            "a plain array made without one (g = np.zeros(n); g[i] = x[j]), which NumPy does not "
+            "let admodes see. Make the array from a traced value, g = np.zeros_like(x, shape=(n,)) "
+            "(a traced constant you can write into), or build it with x.at[...].set(...), "
+            "np.stack or np.concatenate."
+        ) from error

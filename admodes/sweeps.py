@@ -15,7 +15,7 @@ import numpy as np
 from . import core, cost
 from .core import AdmodesError, Tracer, concrete, shape_of
 from .forward import Dual, ForwardTrace
-from .inputs import Inputs, basis, dtype_of, identity
+from .inputs import Inputs, basis, call_user, dtype_of, identity
 from .reverse import Node, ReverseTrace, backward_sweep
 from .tree import tree_flatten, tree_unflatten
 from .values import refusal
@@ -138,23 +138,25 @@ class Recording:
     def __init__(self, fun, inputs: Inputs, has_aux=False, name="vjp"):
         trace = ReverseTrace()
         nodes = [trace.new_input(x) for x in inputs.leaves]
+        indices = [n.index for n in nodes]  # before the call: fun may write into its inputs (x[0] = ...)
         try:
             out = inputs.call(fun, nodes)
         finally:
             trace.finished = True
-        self._read(trace, inputs, nodes, out, has_aux, name)
+        self._read(trace, inputs, indices, out, has_aux, name)
 
     @classmethod
-    def of(cls, trace, inputs: Inputs, nodes, out, has_aux=False, name="vjp"):
-        """The recording of a function already run on ``nodes`` (the inputs on ``trace``) that returned ``out``."""
+    def of(cls, trace, inputs: Inputs, indices, out, has_aux=False, name="vjp"):
+        """The recording of a function already run on the inputs at tape ``indices`` of ``trace``
+        that returned ``out``."""
         recording = cls.__new__(cls)
-        recording._read(trace, inputs, nodes, out, has_aux, name)
+        recording._read(trace, inputs, indices, out, has_aux, name)
         return recording
 
-    def _read(self, trace, inputs, nodes, out, has_aux, name):
+    def _read(self, trace, inputs, indices, out, has_aux, name):
         self.trace = trace
         self.inputs = inputs
-        self.input_indices = [n.index for n in nodes]
+        self.input_indices = list(indices)
         out, aux = split_aux(out, has_aux, name)
         self.leaves, self.treedef = tree_flatten(out)
         self.primals = []
@@ -338,7 +340,7 @@ def array_jacobian(fun, x, mode):
         if x.ndim != 1:
             seed = seed.reshape((n,) + x.shape)
         try:
-            out = fun(Dual(trace, x, seed))
+            out = call_user(fun, (Dual(trace, x, seed),))
         finally:
             trace.finished = True
         if type(out) is Dual and out._trace is trace:
@@ -348,8 +350,9 @@ def array_jacobian(fun, x, mode):
         return assemble(forward_blocks(tangents, inputs), primals, treedef, inputs, "in-first")
     trace = ReverseTrace()
     node = trace.new_input(x)
+    index = node.index  # before the call: fun may write into its input
     try:
-        out = fun(node)
+        out = call_user(fun, (node,))
     finally:
         trace.finished = True
     if type(out) is Node and out._trace is trace and (out_dtype := dtype_of(out.primal)).kind == "f":
@@ -360,10 +363,10 @@ def array_jacobian(fun, x, mode):
         seed = identity(m, out_dtype)
         if len(out_shape) != 1:
             seed = seed.reshape((m,) + out_shape)
-        (adjoint,) = backward_sweep(trace.tape.entries, [(out.index, seed)], [node.index], 1)
+        (adjoint,) = backward_sweep(trace.tape.entries, [(out.index, seed)], [index], 1)
         block = zeros((m,), x) if adjoint is None else in_dtype(array(adjoint), x)
         return shape_block(block, out_shape, x.shape, "out-first")
     inputs = Inputs((x,), 0, "jacobian")
-    recording = Recording.of(trace, inputs, [node], out, False, "jacobian")
+    recording = Recording.of(trace, inputs, [index], out, False, "jacobian")
     primals, jac, _, treedef = reverse_jacobian(fun, inputs, None, recording)
     return assemble(jac, primals, treedef, inputs, "out-first")

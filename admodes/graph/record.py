@@ -15,6 +15,7 @@ import numpy as np
 
 from ..core import AdmodesError, IndexedTracer, Trace, bind, concrete
 from ..cost import uncounted
+from ..inputs import call_user
 from ..tree import tree_flatten, tree_unflatten
 from ..values import as_input, check_argnums_type, normalize_argnums
 from .derivatives import local_derivative
@@ -158,7 +159,7 @@ def trace(fun: Callable, *args, argnums=None, names=None, output_names=None) -> 
         input_names = [str(n) for n in names]
 
     try:
-        out = fun(*call_args)
+        out = call_user(fun, call_args)
     finally:
         graph_trace.finished = True
     out_leaves, out_treedef = tree_flatten(out)

@@ -52,7 +52,7 @@ ZERO_DERIVATIVE = {
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.isfinite, np.isinf,
     np.isnan, np.sign, np.floor, np.ceil, np.rint, np.trunc, np.signbit,
     np.argmax, np.argmin, np.argsort, np.nonzero, np.flatnonzero, np.shape, np.ndim, np.size,
-    np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.isclose, np.allclose,
+    np.isclose, np.allclose,
     np.array_equal, np.result_type, np.count_nonzero, np.round, np.around, np.any, np.all,
     np.searchsorted, np.iscomplexobj, np.isrealobj, np.isscalar,
 }
@@ -131,7 +131,7 @@ def operand_or_traced(value, where):
 # Functions whose result depends only on shapes and dtypes: a replay cannot change them
 # (and np.empty_like's contents are arbitrary, so re-checking them would fail at random).
 _SHAPE_ONLY = {
-    np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+    np.shape, np.ndim, np.size,
     np.result_type, np.iscomplexobj, np.isrealobj, np.isscalar,
 }
 
@@ -162,3 +162,13 @@ def one_axis(axis, ndim):
 
 def as_operand(a):
     return a if isinstance(a, Tracer) else np.asarray(a)
+
+
+def on_trace_of(x, value):
+    """``value`` as a traced value of ``x``'s trace. Forward mode drops the dual of a value whose
+    tangent is zero (a constant, or x with only constants written into it), but a traced
+    array the user will write into must stay one."""
+    if isinstance(value, Tracer) and value._trace is x._trace:
+        return value
+    lift = getattr(x._trace, "lift", None)
+    return value if lift is None else lift(value, None)

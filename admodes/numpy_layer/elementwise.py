@@ -48,7 +48,7 @@ def _fmin(x, y):
     return e.select(frozen(_fmin_mask, x, y), x, y)
 
 def _positive(x):
-    return x  # traced values are immutable: +x is x itself
+    return x._copy()  # np.positive(x) is a new array
 
 
 UFUNC_HANDLERS.update({np.power: e.power_any, np.fmax: _fmax, np.fmin: _fmin, np.positive: _positive})

@@ -23,6 +23,7 @@ from .elementwise import divmod_, clip
 from .indexing import diagonal, take, trace
 from .reductions import amax, amin, cumprod, cumsum, mean, prod, ptp, std, sum_, var
 from .shapes import astype, ravel, repeat, reshape, squeeze, swapaxes, transpose
+from .updates import AtIndexer, assign, in_place
 
 def array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if method == "__call__":
@@ -144,7 +145,7 @@ def install(tracer_class):
     t.__matmul__ = lambda self, other: matmul(self, operand_or_traced(other, "the @ operator"))
     t.__rmatmul__ = lambda self, other: matmul(operand_or_traced(other, "the @ operator"), self)
     t.__neg__ = lambda self: e.neg(self)
-    t.__pos__ = lambda self: self
+    t.__pos__ = lambda self: self._copy()  # +x is a new array in NumPy
     t.__abs__ = lambda self: e.absolute(self)
     t.__lt__ = lambda self, other: _compare(np.less, self, other)
     t.__le__ = lambda self, other: _compare(np.less_equal, self, other)
@@ -153,6 +154,13 @@ def install(tracer_class):
     t.__eq__ = lambda self, other: _compare(np.equal, self, other)
     t.__ne__ = lambda self, other: _compare(np.not_equal, self, other)
     t.__getitem__ = _getitem
+    t.__setitem__ = assign
+    t.__iadd__ = in_place(e.add, "add")
+    t.__isub__ = in_place(e.sub, "sub")
+    t.__imul__ = in_place(e.mul, "mul")
+    t.__itruediv__ = in_place(e.div, "truediv")
+    t.__ipow__ = in_place(lambda self, other: self ** other, "pow")
+    t.at = property(AtIndexer)
     t.T = property(lambda self: transpose(self))
     t.mT = property(lambda self: swapaxes(self, -1, -2))
     t.sum = lambda self, axis=None, dtype=None, out=None, keepdims=False: sum_(self, axis, dtype, out, keepdims)
@@ -171,7 +179,7 @@ def install(tracer_class):
     t.dot = lambda self, other: dot(self, operand_or_traced(other, "x.dot"))
     t.clip = lambda self, a_min=None, a_max=None: clip(self, a_min, a_max)
     t.astype = lambda self, dtype, **kwargs: astype(self, dtype)
-    t.copy = lambda self, order="C": self
+    t.copy = lambda self, order="C": self._copy()
     t.argmax = lambda self, axis=None: frozen(np.argmax, self, axis=axis)
     t.argmin = lambda self, axis=None: frozen(np.argmin, self, axis=axis)
     t.item = lambda self, *args: self._scalar_escape("item")

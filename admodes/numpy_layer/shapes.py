@@ -14,7 +14,7 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from ..core import AdmodesError, Tracer, concrete, shape_of
 from ..ops import indexing, reductions
 from ..ops import shape as shape_ops
-from .dispatch import one_axis, ndim_of, plain_operand, refuse_keywords, frozen, implements
+from .dispatch import frozen, implements, ndim_of, on_trace_of, one_axis, plain_operand, refuse_keywords
 
 
 def permuted(a, axes):
@@ -43,7 +43,7 @@ def astype(a, dtype):
         # to integers or booleans: no derivative, and a value the replay must re-check
         return frozen(_astype_plain, a, dtype=dtype)
     if isinstance(a, Tracer) and a.dtype == dtype:
-        return a
+        return a._copy()  # astype copies, as in NumPy
     return shape_ops.astype(a, dtype=dtype)
 
 @implements(np.reshape)
@@ -176,7 +176,7 @@ def atleast_3d(*arrays):
 
 @implements(np.copy)
 def copy(a, order="K", subok=False):
-    return a  # traced values are immutable, so a copy is the value itself
+    return a._copy() if isinstance(a, Tracer) else np.copy(a)  # a new array: writing into it leaves a
 
 @implements(np.flip)
 def flip(m, axis=None):
@@ -340,3 +340,35 @@ def vsplit(ary, indices_or_sections):
     if ndim_of(ary) < 2:
         raise ValueError("vsplit only works on arrays of 2 or more dimensions")
     return split(ary, indices_or_sections, 0)
+
+
+def _like(a, fill_value, dtype, shape):
+    """np.zeros_like(x) and friends: a traced constant for a float result (so that the user may
+    write into it: y = np.zeros_like(x); y[i] = ...), a plain array otherwise."""
+    dtype = np.result_type(concrete(a)) if dtype is None else np.dtype(dtype)
+    shape = shape_of(a) if shape is None else ((int(shape),) if np.ndim(shape) == 0 else tuple(int(s) for s in shape))
+    if isinstance(fill_value, Tracer):  # np.full_like(x, v): the derivative of v flows
+        return shape_ops.broadcast_to(astype(fill_value, dtype), shape=shape)._copy()
+    if dtype.kind != "f" or not isinstance(a, Tracer):
+        return np.full(shape, fill_value, dtype=dtype)
+    return on_trace_of(a, shape_ops.full_like(a, fill_value=fill_value, dtype=dtype, shape=shape))
+
+
+@implements(np.zeros_like)
+def zeros_like(a, dtype=None, order="K", subok=True, shape=None):
+    return _like(a, 0, dtype, shape)
+
+
+@implements(np.ones_like)
+def ones_like(a, dtype=None, order="K", subok=True, shape=None):
+    return _like(a, 1, dtype, shape)
+
+
+@implements(np.empty_like)
+def empty_like(prototype, dtype=None, order="K", subok=True, shape=None):
+    return _like(prototype, 0, dtype, shape)  # zeros: a traced value has no garbage to show
+
+
+@implements(np.full_like)
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    return _like(a, fill_value, dtype, shape)

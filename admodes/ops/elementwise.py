@@ -105,8 +105,7 @@ neg = unary(np.negative, saves="none")
 sub.defjvp(lambda t, nb, out, x, y: fit(t, nb, out), lambda t, nb, out, x, y: neg(fit(t, nb, out)))
 sub.defvjp(lambda g, nb, out, x, y: unbroadcast(g, nb, shape_of(x)),
            lambda g, nb, out, x, y: neg(unbroadcast(g, nb, shape_of(y))))
-neg.defjvp(lambda t, nb, out, x: neg(t))
-neg.defvjp(lambda g, nb, out, x: neg(g))
+neg.deflinear()
 
 mul = binary(np.multiply, saves="args_only")
 mul.defjvp(lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), y), nb, out),

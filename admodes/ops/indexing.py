@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import AdmodesError, Primitive, Tracer
-from .shape import batch_shape, transpose, zeros_like_batched
+from ..core import AdmodesError, Primitive, Tracer, ViewPrimitive, shape_of
+from .elementwise import mul
+from .shape import batch_shape, reshape, transpose, unbroadcast, zeros_like_batched
 
-__all__ = ["getitem", "scatter_add", "concatenate", "normalize_index", "batched_index"]
+__all__ = ["getitem", "scatter_add", "concatenate", "setitem", "winners", "normalize_index", "batched_index"]
 
 
 def normalize_index(index, ndim):
@@ -83,7 +84,12 @@ def _getitem_vjp(g, nb, out, x, index):
     return scatter_add(g, index=index, shape=tuple(g.shape[:nb]) + tuple(x.shape), nb=nb)
 
 
-getitem = Primitive("getitem", _getitem_impl, flops=lambda out, args, params: 0, saves="none")
+def _basic(params):
+    """Whether ``x[index]`` is a view in NumPy: no integer-array (advanced) index."""
+    return not any(isinstance(item, np.ndarray) for item in params["index"])
+
+
+getitem = ViewPrimitive("getitem", _getitem_impl, flops=lambda out, args, params: 0, saves="none", is_view=_basic)
 getitem.defjvp(lambda t, nb, out, x, index: getitem_batched(t, index, nb))
 getitem.defvjp(_getitem_vjp)
 
@@ -160,3 +166,87 @@ def _concatenate_vjp(g, nb, out, *xs, axis):
 concatenate = Primitive("concatenate", _concatenate_impl, flops=lambda out, args, params: 0, saves="none")
 concatenate.jvp = _concatenate_jvp
 concatenate.vjp = _concatenate_vjp
+
+
+# ---------------------------------------------------------------- setitem (x[index] = v, functionally)
+#
+# ``out = x.copy(); out[index] = v``: what NumPy's in-place assignment computes, as a new value
+# (Tracer.__setitem__ and x.at[index].set(v) record it and rebind the traced array to it). It is
+# linear in (x, v): the tangent is the same assignment of the tangents, x's cotangent is g with
+# the written entries zeroed, and v's is g at the written entries, summed back to v's shape.
+# Where an advanced index repeats a position, NumPy keeps the last write; the earlier writes
+# get no cotangent (``_winners``). ``nb`` counts the batch axes of directions in front of x and
+# v (a 0-d v is broadcast, as a constant 0 is by the rules).
+
+
+def _target_ndim(shape, index):
+    """The number of axes of ``x[index]`` for an ``x`` of ``shape`` (read off a zero-stride array)."""
+    return np.broadcast_to(np.False_, shape)[index].ndim
+
+
+def _placed(v, nb, k, position):
+    """``v`` (``nb`` batch axes, then a shape broadcastable to k axes) laid out as ``x[bindex]``."""
+    v = np.asarray(v)
+    shape = v.shape
+    v = v.reshape(shape[:nb] + (1,) * (k - (len(shape) - nb)) + shape[nb:])
+    if position:
+        v = np.moveaxis(v, tuple(range(nb)), tuple(range(position, position + nb)))
+    return v
+
+
+def _setitem_impl(x, v, index, nb):
+    out = np.array(x, copy=True)
+    bindex, position = batched_index(index, nb)
+    if nb and np.ndim(v):
+        v = _placed(v, nb, _target_ndim(out.shape[nb:], index), position)
+    out[bindex] = v
+    return out
+
+
+def winners(index, shape):
+    """For ``x[index] = v`` on an ``x`` of ``shape``: ``None`` when every written position is
+    written once, else a 0/1 mask over ``x[index]``'s shape, 1 where that write is the one
+    NumPy keeps (the last to each position)."""
+    if not any(isinstance(item, np.ndarray) for item in index):
+        return None
+    positions = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)[index]
+    if np.unique(positions).size == positions.size:
+        return None
+    order = np.arange(positions.size).reshape(positions.shape)
+    last = np.full(positions.size and int(np.prod(shape, dtype=np.int64)), -1)
+    last[positions] = order
+    return (last[positions] == order).astype(np.float64)
+
+
+def _setitem_jvp(tangents, nb_outer, out, x, v, index, nb):
+    tx, tv = tangents
+    first = tx if tx is not None else tv
+    if first is None:
+        return None
+    if tx is None:
+        tx = zeros_like_batched(batch_shape(first, nb_outer), x)
+    return setitem(tx, 0.0 if tv is None else tv, index=index, nb=nb_outer + nb)
+
+
+def _setitem_vjp_x(g, nb_outer, out, x, v, index, nb):
+    return setitem(g, 0.0, index=index, nb=nb_outer + nb)
+
+
+def _setitem_vjp_v(g, nb_outer, out, x, v, index, nb):
+    nb_all = nb_outer + nb
+    picked = getitem_batched(g, index, nb_all)  # B_outer + B + x[index].shape
+    mask = winners(index, tuple(x.shape[nb:]))
+    if mask is not None:
+        picked = mul(picked, mask.astype(picked.dtype))
+    v_shape = tuple(shape_of(v))
+    if nb and not v_shape:
+        return None  # a broadcast 0-d constant (the rules' 0): nothing to pull back
+    # v's own axes line up with the right end of x[index]'s: sum over what broadcasting added
+    k = picked.ndim - nb_all
+    aligned = v_shape[:nb] + (1,) * (k - (len(v_shape) - nb)) + v_shape[nb:]
+    return reshape(unbroadcast(picked, nb_outer, aligned), shape=tuple(picked.shape[:nb_outer]) + v_shape)
+
+
+setitem = Primitive("setitem", _setitem_impl, flops=lambda out, args, params: 0, saves="none")
+setitem.jvp = _setitem_jvp
+setitem.defvjp(_setitem_vjp_x, _setitem_vjp_v)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive, shape_of
+from ..core import Primitive, ViewPrimitive, shape_of
 
 __all__ = [
     "reshape",
     "transpose",
     "broadcast_to",
     "astype",
+    "full_like",
     "align",
     "fit",
     "unbroadcast",
@@ -99,7 +100,7 @@ def _reshape_impl(x, shape):
     return x.reshape(shape) if type(x) is np.ndarray else np.reshape(x, shape)
 
 
-reshape = Primitive("reshape", _reshape_impl, flops=_zero_flops, saves="none")
+reshape = ViewPrimitive("reshape", _reshape_impl, flops=_zero_flops, saves="none")
 reshape.defjvp(lambda t, nb, out, x, shape: reshape(t, shape=t.shape[:nb] + tuple(shape)))
 reshape.defvjp(lambda g, nb, out, x, shape: reshape(g, shape=g.shape[:nb] + tuple(x.shape)))
 
@@ -115,7 +116,7 @@ def _transpose_impl(x, axes):
     return x.transpose(axes) if type(x) is np.ndarray else np.transpose(x, axes)  # as _reshape_impl
 
 
-transpose = Primitive("transpose", _transpose_impl, flops=_zero_flops, saves="none")
+transpose = ViewPrimitive("transpose", _transpose_impl, flops=_zero_flops, saves="none")
 transpose.defjvp(lambda t, nb, out, x, axes: transpose(t, axes=_batched_axes(axes, nb)))
 transpose.defvjp(
     lambda g, nb, out, x, axes: transpose(g, axes=_batched_axes(tuple(np.argsort(axes)), nb))
@@ -125,7 +126,7 @@ transpose.defvjp(
 # ---------------------------------------------------------------- broadcast_to
 
 
-broadcast_to = Primitive(
+broadcast_to = ViewPrimitive(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape), flops=_zero_flops, saves="none"
 )
 broadcast_to.defjvp(
@@ -138,8 +139,16 @@ broadcast_to.defvjp(lambda g, nb, out, x, shape: unbroadcast(g, nb, x.shape))
 
 
 astype = Primitive("astype", lambda x, dtype: np.asarray(x).astype(dtype), saves="none")
-astype.defjvp(lambda t, nb, out, x, dtype: astype(t, dtype=dtype))
-astype.defvjp(lambda g, nb, out, x, dtype: astype(g, dtype=x.dtype))
+astype.deflinear(lambda g, x, dtype: astype(g, dtype=x.dtype))
+
+
+# ---------------------------------------------------------------- full_like (a constant of x's shape)
+
+
+# np.zeros_like(x) and friends on a traced x: a traced constant, so that the user can write
+# into it (y = np.zeros_like(x); y[i] = ...); its derivative is zero
+full_like = Primitive("full_like", lambda x, fill_value, dtype, shape: np.full_like(x, fill_value, dtype=dtype, shape=shape),
+                      flops=_zero_flops, saves="none").defzero()
 
 
 # ---------------------------------------------------------------- sum (the adjoint of broadcast_to)
