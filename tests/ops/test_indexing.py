@@ -30,6 +30,16 @@ def seq(xp, items):
     return list(items) if xp is np else A(items)
 
 
+def _set(xp, x, index, v):
+    """``x`` with ``x[index]`` replaced by ``v``: NumPy's in-place assignment into a copy (admodes
+    records it as ``setitem``), JAX's ``x.at[index].set(v)``."""
+    if xp is jnp:
+        return x.at[index].set(v)
+    y = x.copy()
+    y[index] = v
+    return y
+
+
 def _argmax_ties(rng):
     x = rng.uniform(-2, 2, (3, 4))
     x[0, 1] = x[0, 3] = 3.0
@@ -110,6 +120,16 @@ SPECS = [
     OpSpec("iteration over rows", lambda xp, x: xp.stack([r * i for i, r in enumerate(x)]), S34),
     OpSpec("sum of gathered", lambda xp, x: xp.sum(x[A([0, 0, 1])] ** 2, axis=0), S34),
     OpSpec("gather of a product", lambda xp, x, y: (x * y)[A([1, 0]), :, A([3, 3])], ((2, 3, 4), (3, 4))),
+    # ---- setitem: x[index] = v (a copy of x with the entries replaced), v broadcast as NumPy does
+    OpSpec("x[1:3] = v", lambda xp, x, v: _set(xp, x, slice(1, 3), v), ((4,), (2,))),
+    OpSpec("x[1] = v row", lambda xp, x, v: _set(xp, x, 1, v), (S34[0], (4,))),
+    OpSpec("x[:, 2] = scalar v", lambda xp, x, v: _set(xp, x, (slice(None), 2), v), (S34[0], ())),
+    OpSpec("x[[2, 0]] = v broadcast", lambda xp, x, v: _set(xp, x, (A([2, 0]),), v), (S34[0], (1, 4))),
+    OpSpec("x[mask] = v", lambda xp, x, v: _set(xp, x, A([True, False, True, True]), v), ((4,), (3,))),
+    OpSpec("x[[0, 1], :, [3, 3]] = v (moved block)", lambda xp, x, v: _set(xp, x, (A([0, 1]), slice(None), A([3, 3])), v),
+           ((2, 3, 4), (2, 3))),
+    OpSpec("x[...] = v * x", lambda xp, x, v: _set(xp, x, Ellipsis, v * x), ((2, 3), (3,))),
+    OpSpec("setitem then product", lambda xp, x, v: xp.sin(_set(xp, x, slice(0, 2), v ** 2)) * x, ((3,), (2,))),
 ]
 
 
