@@ -132,7 +132,8 @@ def render_markdown(data: dict) -> str:
         lines.append("None.")
     lines += ["", "## Every failing applicable test", "", "| test | reason | message |", "|---|---|---|"]
     for f in data["failures"]:
-        lines.append(f"| `{_escape(f['id'])}` | {f['category']} | {_escape(f['reason'])} |")
+        verdict = f" *Verdict: {f['verdict']}.*" if f.get("verdict") else ""
+        lines.append(f"| `{_escape(f['id'])}` | {f['category']} | {_escape(f['reason'])}{_escape(verdict)} |")
     lines += ["", "## Not applicable", "", "| test | why |", "|---|---|"]
     for f in data["not_applicable"]:
         lines.append(f"| `{_escape(f['id'])}` | {_escape(f['reason'])} |")

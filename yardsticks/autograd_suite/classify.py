@@ -52,7 +52,7 @@ NOT_APPLICABLE_TESTS = {
 
 _NUMERIC_ASSERTION = re.compile(
     r"disagrees with finite differences|check_equivalent: values differ|Not equal to tolerance|"
-    r"Arrays are not (almost )?equal|assert (np\.|numpy\.)?(allclose|isclose)|scalar_close|"
+    r"Arrays are not (almost )?equal|allclose|isclose|array_equal|scalar_close|"
     r"assert .*==|Value mismatch",
 )
 _SCIPY_FILE = re.compile(r"/(scipy/[\w/]+\.py)")
@@ -97,7 +97,7 @@ def classify(test_id: str, message: str, detail: str = "") -> tuple[str, str]:
     through_scipy = "/scipy/" in detail.replace("\\", "/")
     if "NoCounterpart" in message and "holomorphic" in message:
         return "complex", reason
-    if first.startswith("AssertionError") or message.startswith("assert"):
+    if re.match(r"(builtins\.)?AssertionError\b", first) or message.startswith("assert"):
         if _NUMERIC_ASSERTION.search(text):
             return "wrong_value", reason
         return "other", reason
