@@ -104,6 +104,18 @@ def test_combo_check_runs_every_combination():
     assert set(seen) >= {(0, 1.0), (0, 2.0), (1, 1.0), (1, 2.0)}
 
 
+def test_probe_mode_passes_over_unsupported_checks_but_not_wrong_values(monkeypatch):
+    monkeypatch.setenv("ADMODES_AUTOGRAD_SUITE_PROBE", "1")
+    probe = load_shim("admodes_autograd_shim_probe").test_util
+    assert probe.PROBE and not tu.PROBE
+    np.random.seed(6)
+    probe.check_grads(lambda z: z * 2.0)(1.0 + 0.5j)  # complex: admodes refuses, the probe goes on
+    with pytest.raises(ad.AdmodesError):
+        tu.check_grads(lambda z: z * 2.0)(1.0 + 0.5j)
+    with pytest.raises(AssertionError, match="check of bad_sin failed"):
+        probe.check_grads(_wrong_sin(), modes=["rev"], order=1)(np.array([0.4]))
+
+
 # ------------------------------------------------------------------ operators
 
 

@@ -3,6 +3,9 @@
     python -m yardsticks.autograd_suite                 # fetch (once), run, write results/yardsticks/
     python -m yardsticks.autograd_suite --workers 4     # pytest-xdist workers (0: none)
     python -m yardsticks.autograd_suite --junit old.xml # only re-classify an existing run
+
+Two runs of the suite: the measured one, and a probe in which check_grads passes over the
+checks admodes cannot run, to find wrong derivatives that an earlier failure would hide.
 """
 
 from __future__ import annotations
@@ -47,14 +50,18 @@ def fetch_suite(cache: Path, version: str = AUTOGRAD_VERSION) -> Path:
     return tests
 
 
-def run_suite(tests: Path, junit: Path, workers: int, extra=()) -> int:
-    """Run the suite with the shim first on sys.path; returns pytest's exit code."""
+def run_suite(tests: Path, junit: Path, workers: int, extra=(), probe=False) -> int:
+    """Run the suite with the shim first on sys.path; returns pytest's exit code.
+
+    ``probe``: check_grads passes over the checks admodes cannot run (see shim test_util.PROBE).
+    """
     ini = junit.parent / "pytest.ini"
     ini.write_text("[pytest]\n")  # the sdist's own config wants pytest-cov and coverage flags
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(SHIM), str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.setdefault("OMP_NUM_THREADS", "1")
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    env["ADMODES_AUTOGRAD_SUITE_PROBE"] = "1" if probe else "0"
     cmd = [sys.executable, "-m", "pytest", "-c", str(ini), "--rootdir", str(tests), "-p", "no:cacheprovider",
            "-q", "--tb=long", f"--junitxml={junit}", *extra]
     if workers:
@@ -63,7 +70,12 @@ def run_suite(tests: Path, junit: Path, workers: int, extra=()) -> int:
                            env=env, cwd=tests, capture_output=True, text=True, check=True)
     if not check.stdout.strip().startswith(str(SHIM)):
         raise SystemExit(f"the suite would import the real autograd ({check.stdout.strip()}), not the shim")
-    return subprocess.run(cmd, env=env, cwd=tests).returncode
+    log = junit.with_suffix(".log")
+    with open(log, "w") as out:
+        code = subprocess.run(cmd, env=env, cwd=tests, stdout=out, stderr=subprocess.STDOUT).returncode
+    tail = log.read_text().strip().splitlines()[-1:] or ["(no output)"]
+    print(f"{'probe' if probe else 'suite'}: {tail[0]}", file=sys.stderr)
+    return code
 
 
 def _versions():
@@ -130,6 +142,21 @@ def render_markdown(data: dict) -> str:
             lines.append(f"  - verdict: {_escape(f.get('verdict') or 'not investigated yet')}")
     else:
         lines.append("None.")
+    lines += ["", "### Wrong values hidden behind earlier failures", ""]
+    if "probe" in data:
+        hidden = data["probe"]["wrong_value_hidden"]
+        lines.append(
+            "A test stops at its first failure, so a missing rule early in a test can hide a wrong derivative "
+            "later in it. A second run (the probe) lets `check_grads` pass over each check admodes cannot run "
+            "(an `AdmodesError` or `NotImplementedError`) and go on to the next; a wrong derivative still fails. "
+            f"The probe found {data['probe']['wrong_value_total']} wrong-value failures in all, "
+            f"{len(hidden)} not already listed above" + (":" if hidden else ".")
+        )
+        for f in hidden:
+            lines.append(f"- `{f['id']}`: {_escape(f['reason'])}")
+            lines.append(f"  - verdict: {_escape(f.get('verdict') or 'not investigated yet')}")
+    else:
+        lines.append("Not measured in this run (`--no-probe`).")
     lines += ["", "## Every failing applicable test", "", "| test | reason | message |", "|---|---|---|"]
     for f in data["failures"]:
         verdict = f" *Verdict: {f['verdict']}.*" if f.get("verdict") else ""
@@ -140,12 +167,22 @@ def render_markdown(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build(junit: Path) -> dict:
-    data = summarise(read_junit(junit))
-    for f in data["wrong_value"] + data["failures"]:
+def _annotate(failures):
+    for f in failures:
         note = NOTES.get(f["id"]) or NOTES.get(f["id"].split("[", 1)[0])
         if note:
             f["verdict"] = note
+
+
+def build(junit: Path, probe_junit: Path | None = None) -> dict:
+    data = summarise(read_junit(junit))
+    _annotate(data["failures"])
+    if probe_junit is not None:
+        probe = summarise(read_junit(probe_junit))
+        shown = {f["id"] for f in data["wrong_value"]}
+        hidden = [f for f in probe["wrong_value"] if f["id"] not in shown]
+        _annotate(hidden)
+        data["probe"] = {"wrong_value_hidden": hidden, "wrong_value_total": len(probe["wrong_value"])}
     data["versions"] = _versions()
     return data
 
@@ -163,11 +200,14 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="directory for autograd_suite.md/.json")
     parser.add_argument("--workers", type=int, default=2, help="pytest-xdist workers; 0 runs in one process")
     parser.add_argument("--junit", type=Path, help="re-classify this JUnit XML instead of running the suite")
+    parser.add_argument("--probe-junit", type=Path, help="with --junit: the probe run's JUnit XML")
+    parser.add_argument("--no-probe", action="store_true",
+                        help="skip the second run that looks for wrong values hidden behind earlier failures")
     parser.add_argument("--save-junit", type=Path, help="also keep pytest's JUnit XML here (for --junit later)")
     parser.add_argument("-k", dest="keyword", help="pytest -k expression (a partial run; for debugging)")
     args = parser.parse_args(argv)
     if args.junit:
-        data = build(args.junit)
+        data = build(args.junit, args.probe_junit)
     else:
         tests = fetch_suite(args.cache)
         with tempfile.TemporaryDirectory(prefix="autograd-suite-") as tmp:
@@ -176,9 +216,15 @@ def main(argv=None):
             code = run_suite(tests, junit, args.workers, extra)
             if not junit.exists():
                 raise SystemExit(f"pytest exited with {code} and wrote no report")
+            probe_junit = None
+            if not args.no_probe:
+                probe_junit = Path(tmp) / "probe.xml"
+                run_suite(tests, probe_junit, args.workers, extra, probe=True)
+            data = build(junit, probe_junit)
             if args.save_junit:
                 args.save_junit.write_bytes(junit.read_bytes())
-            data = build(junit)
+                if probe_junit is not None:
+                    args.save_junit.with_suffix(".probe.xml").write_bytes(probe_junit.read_bytes())
     write(data, args.out)
     t = data["totals"]
     print(f"{t['passed']} of {data['applicable']} applicable tests pass; {len(data['wrong_value'])} wrong values; "
