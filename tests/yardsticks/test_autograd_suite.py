@@ -194,6 +194,9 @@ def test_classification_of_wrong_values_and_others():
     detail = "/venv/lib/site-packages/scipy/stats/_distn_infrastructure.py:2000: in pdf\n" + escaped
     category, reason = classify("t.py::t", escaped, detail)
     assert category == "scipy_no_rule" and "scipy/stats/_distn_infrastructure.py" in reason
+    # the shim's own autograd/scipy/ modules are not SciPy
+    shim_only = "/repo/yardsticks/autograd_suite/shim/autograd/scipy/signal.py:20: in convolve\n" + escaped
+    assert classify("t.py::t", escaped, shim_only)[0] == "array_from_traced"
     # a test of autograd's own wrapper, by id (parameters stripped)
     assert classify("test_wrappers.py::test_custom_where_dtypes[int-True-1-2]", "AssertionError")[0] == "not_applicable"
 

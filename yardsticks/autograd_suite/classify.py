@@ -55,7 +55,8 @@ _NUMERIC_ASSERTION = re.compile(
     r"Arrays are not (almost )?equal|allclose|isclose|array_equal|scalar_close|"
     r"assert .*==|Value mismatch",
 )
-_SCIPY_FILE = re.compile(r"/(scipy/[\w/]+\.py)")
+# a frame in SciPy's own code (not the shim's autograd/scipy/ modules)
+_SCIPY_FILE = re.compile(r"(?<!autograd)/(scipy/[\w/]+\.py)")
 _RULE = re.compile(r"np\.(\w+)(\(\.\.\.\))? has no derivative rule")
 
 
@@ -94,7 +95,7 @@ def classify(test_id: str, message: str, detail: str = "") -> tuple[str, str]:
     if "NotApplicable" in message or "autograd-internal API" in message:
         return "not_applicable", reason
     text = message + "\n" + detail
-    through_scipy = "/scipy/" in detail.replace("\\", "/")
+    through_scipy = _SCIPY_FILE.search(detail.replace("\\", "/")) is not None
     if "NoCounterpart" in message and "holomorphic" in message:
         return "complex", reason
     if re.match(r"(builtins\.)?AssertionError\b", first) or message.startswith("assert"):
@@ -173,6 +174,17 @@ def summarise(outcomes: list[Outcome]) -> dict:
     not_applicable = [
         {"id": o.test_id, "reason": o.reason} for o in outcomes if o.category == "not_applicable"
     ]
+    missing = {"numpy_no_rule": {}, "scipy_no_rule": {}}
+    for f in failures:
+        if f["category"] in missing:
+            rule = _RULE.search(f["reason"])
+            where = re.search(r"SciPy code \((scipy/[\w/]+\.py)\)", f["reason"])
+            if rule:
+                name = f"scipy.special.{rule.group(1)}" if f["category"] == "scipy_no_rule" else f"np.{rule.group(1)}"
+            else:
+                name = where.group(1) if where else f["reason"][:60]
+            missing[f["category"]][name] = missing[f["category"]].get(name, 0) + 1
+    missing = {k: dict(sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))) for k, v in missing.items()}
     return {
         "totals": totals,
         "applicable": applicable,
@@ -180,6 +192,7 @@ def summarise(outcomes: list[Outcome]) -> dict:
         "per_file": dict(sorted(files.items())),
         "reasons": reasons,
         "wrong_value": [f for f in failures if f["category"] == "wrong_value"],
+        "missing_rules": missing,
         "failures": failures,
         "not_applicable": not_applicable,
         "outcomes": [{"id": o.test_id, "status": o.status, "category": o.category} for o in outcomes],
