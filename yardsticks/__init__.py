@@ -1,0 +1,1 @@
+"""Yardsticks: other projects' test suites run against admodes, to measure what it covers."""
