@@ -12,7 +12,7 @@ the API (``admodes.api``) puts them behind the functions below.
 """
 
 from . import numpy_layer as _numpy_layer  # installs NumPy's protocols on traced values
-from .api import grad, hvp, jvp, value_and_grad, vjp
+from .api import grad, hvp, jvp, linear_transpose, linearize, stop_gradient, value_and_grad, vjp
 from .jacobians import ModeChoice, choose_mode, hessian, jacfwd, jacobian, jacrev
 from .checking import check_grads
 from .core import PRIMITIVES, AdmodesError
@@ -22,15 +22,17 @@ from .forward import Dual
 from .graph import Graph, trace
 from .tape.replay import RecordedTape, record
 from .reverse import Node, Tape
-from .tree import tree_flatten, tree_map, tree_unflatten
+from .tree import (register_dataclass, register_pytree_node, register_pytree_node_class, tree_flatten, tree_leaves,
+                   tree_map, tree_structure, tree_unflatten)
 
 supported_functions = _numpy_layer.supported_functions
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "grad", "value_and_grad", "jvp", "vjp", "jacobian", "jacfwd", "jacrev", "hessian", "hvp",
+    "grad", "value_and_grad", "jvp", "vjp", "linearize", "linear_transpose", "stop_gradient", "jacobian", "jacfwd", "jacrev", "hessian", "hvp",
     "choose_mode", "ModeChoice", "count_ops", "OpCounter", "AdmodesError", "PRIMITIVES",
-    "Dual", "Node", "Tape", "trace", "Graph", "tree_flatten", "tree_unflatten", "tree_map", "supported_functions",
+    "Dual", "Node", "Tape", "trace", "Graph", "tree_flatten", "tree_unflatten", "tree_map",
+    "tree_leaves", "tree_structure", "register_pytree_node", "register_pytree_node_class", "register_dataclass", "supported_functions",
     "custom_jvp", "custom_vjp", "check_grads", "record", "RecordedTape",
 ]

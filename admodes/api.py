@@ -16,26 +16,29 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .core import AdmodesError, concrete, shape_of
-from .sweeps import (MODES, Inputs, Recording, check_callable, check_flag, check_mode, cotangent_leaves, direction,
+from .sweeps import (MODES, Inputs, Recording, check_callable, check_chunk, check_flag, check_mode, cotangent_leaves, direction,
                      forward_jacobian, forward_sweep, scalar_output)
-from .tree import tree_flatten, tree_unflatten
+from .ops.elementwise import stop_gradient as stop_gradient_op
+from .tree import tree_flatten, tree_map, tree_unflatten
 from .values import check_argnums_type
 
-__all__ = ["grad", "value_and_grad", "jvp", "vjp", "hvp"]
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "hvp", "stop_gradient", "linearize", "linear_transpose"]
 
 
-def jvp(fun: Callable, primals: Sequence, tangents: Sequence):
+def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
     """Forward mode: the value of ``fun(*primals)`` and its directional derivative.
 
     Returns ``(out, out_tangent)`` where ``out_tangent = J @ tangents`` (one forward
-    sweep of dual numbers). ``primals`` and ``tangents`` are tuples with one entry per
-    argument; tangents have the shapes (and get the dtypes) of their primals.
+    sweep of dual numbers); with ``has_aux``, ``fun`` returns ``(out, aux)`` and jvp
+    ``(out, out_tangent, aux)``, as in JAX. ``primals`` and ``tangents`` are tuples with one
+    entry per argument; tangents have the shapes (and get the dtypes) of their primals.
 
     >>> import numpy as np, admodes as ad
     >>> ad.jvp(lambda x, y: x * y, (-2.0, 3.0), (1.0, 0.0))
     (array(-6.), array(3.))
     """
     check_callable(fun, "jvp")
+    check_flag(has_aux, "has_aux", "jvp")
     if not isinstance(primals, tuple | list) or not isinstance(tangents, tuple | list):
         raise AdmodesError("jvp(fun, primals, tangents): primals and tangents must be tuples, one entry per argument.")
     if len(primals) != len(tangents):
@@ -53,7 +56,9 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence):
                 "a tangent must have the shape of its primal."
             )
         t_checked.append(t)
-    out, out_t, treedef, _ = forward_sweep(fun, inputs, t_checked, 0, name="jvp")
+    out, out_t, treedef, aux = forward_sweep(fun, inputs, t_checked, 0, has_aux, name="jvp")
+    if has_aux:
+        return tree_unflatten(treedef, out), tree_unflatten(treedef, out_t), aux
     return tree_unflatten(treedef, out), tree_unflatten(treedef, out_t)
 
 def vjp(fun: Callable, *primals, has_aux: bool = False):
@@ -88,12 +93,15 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
         return out, vjp_fun, recording.aux
     return out, vjp_fun
 
-def value_and_grad(fun: Callable, argnums=0, *, mode: str = "reverse", has_aux: bool = False):
+def value_and_grad(fun: Callable, argnums=0, *, mode: str = "reverse", has_aux: bool = False,
+                   chunk: int | None = None):
     """A function returning ``(fun(*args), gradient)`` (``((value, aux), gradient)`` with ``has_aux``).
 
     ``mode="reverse"``: one forward pass onto a tape and one backward sweep, whatever
-    the number of inputs. ``mode="forward"``: one vectorised forward sweep carrying n
-    tangent directions (the same numbers, at a cost that grows with n).
+    the number of inputs. ``mode="forward"``: vectorised forward sweeps carrying ``chunk``
+    tangent directions each (the same numbers, at a cost that grows with n); ``chunk=None``
+    takes all n at once while their seeds fit in ``sweeps.SEED_BYTES`` (256 MiB), and the
+    most that fit otherwise.
 
     >>> import admodes as ad
     >>> ad.value_and_grad(lambda x, y: x * y, argnums=(0, 1))(-2.0, 3.0)
@@ -103,6 +111,7 @@ def value_and_grad(fun: Callable, argnums=0, *, mode: str = "reverse", has_aux: 
     check_callable(fun, "grad")
     check_argnums_type(argnums, "grad")
     check_flag(has_aux, "has_aux", "grad")
+    check_chunk(chunk, "grad")
 
     @wraps(fun)
     def value_and_grad_fun(*args, **kwargs):
@@ -118,7 +127,7 @@ def value_and_grad(fun: Callable, argnums=0, *, mode: str = "reverse", has_aux: 
             gradient = inputs.unflatten(recording.backward([seed], 0))
             aux = recording.aux
         else:
-            out, jac, aux, _ = forward_jacobian(f, inputs, None, has_aux, "grad")
+            out, jac, aux, _ = forward_jacobian(f, inputs, chunk, has_aux, "grad")
             if len(out) != 1:
                 raise AdmodesError("grad needs a function that returns a single scalar (use has_aux=True for extras).")
             value = out[0]
@@ -130,7 +139,7 @@ def value_and_grad(fun: Callable, argnums=0, *, mode: str = "reverse", has_aux: 
 
     return value_and_grad_fun
 
-def grad(fun: Callable, argnums=0, *, mode: str = "reverse", has_aux: bool = False):
+def grad(fun: Callable, argnums=0, *, mode: str = "reverse", has_aux: bool = False, chunk: int | None = None):
     """The gradient of a scalar function, with respect to argument(s) ``argnums``.
 
     >>> import numpy as np, admodes as ad
@@ -140,7 +149,7 @@ def grad(fun: Callable, argnums=0, *, mode: str = "reverse", has_aux: bool = Fal
     >>> ad.grad(f, argnums=1, mode="forward")(-1.0, 3.0, 4.0)
     array(9.)
     """
-    vg = value_and_grad(fun, argnums, mode=mode, has_aux=has_aux)
+    vg = value_and_grad(fun, argnums, mode=mode, has_aux=has_aux, chunk=chunk)
 
     @wraps(fun)
     def grad_fun(*args, **kwargs):
@@ -149,18 +158,93 @@ def grad(fun: Callable, argnums=0, *, mode: str = "reverse", has_aux: bool = Fal
 
     return grad_fun
 
-def hvp(fun: Callable, primals: Sequence, tangents: Sequence):
+def hvp(fun: Callable, primals: Sequence, tangents: Sequence, argnums=None):
     """Hessian-vector product ``H @ v`` by forward-over-reverse, without forming H.
 
     One forward sweep through one reverse sweep: about the cost of a few gradients.
-    With several primals, the Hessian is that of all of them together and the
-    result has one entry per primal.
+    ``argnums`` (default: every primal) says which arguments the Hessian is taken in;
+    ``tangents`` has one entry per such argument and so has the result.
 
     >>> import numpy as np, admodes as ad
     >>> ad.hvp(lambda x: np.sum(x ** 3), (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))
     array([6., 0.])
+    >>> ad.hvp(lambda x, w: np.sum(w * x ** 3), (np.array([1.0, 2.0]), 2.0), (np.array([1.0, 0.0]),), argnums=0)
+    array([12.,  0.])
     """
     if not isinstance(primals, tuple | list) or not isinstance(tangents, tuple | list):
         raise AdmodesError("hvp(fun, primals, tangents): primals and tangents must be tuples, one entry per argument.")
-    argnums = 0 if len(primals) == 1 else tuple(range(len(primals)))
-    return jvp(grad(fun, argnums), tuple(primals), tuple(tangents))[1]
+    primals = tuple(primals)
+    if argnums is None:
+        argnums = tuple(range(len(primals)))
+    check_argnums_type(argnums, "hvp")
+    chosen = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if len(tangents) != len(chosen):
+        raise AdmodesError(f"hvp: {len(tangents)} tangents for argnums={argnums!r}; give one tangent per "
+                           "differentiated argument.")
+    fixed = list(primals)
+
+    def gradient(*xs):
+        args = list(fixed)
+        for i, x in zip(chosen, xs):
+            args[i] = x
+        g = grad(fun, chosen)(*args)
+        return g if len(chosen) > 1 else g[0]
+
+    result = jvp(gradient, tuple(primals[i] for i in chosen), tuple(tangents))[1]
+    return result
+
+
+def stop_gradient(x):
+    """``x`` itself, with a zero derivative in every mode and at every order (JAX's
+    ``lax.stop_gradient``). On pytrees, leaf by leaf.
+
+    >>> import admodes as ad
+    >>> ad.grad(lambda x: x * ad.stop_gradient(x))(3.0)
+    array(3.)
+    """
+    return tree_map(stop_gradient_op, x)
+
+
+def linearize(fun: Callable, *primals):
+    """``(fun(*primals), f_jvp)``: ``f_jvp(*tangents)`` is the JVP at ``primals``, as ``jax.linearize``.
+
+    ``fun`` is recorded once on a tape (``ad.record``); each ``f_jvp`` call is one forward
+    sweep of that tape, with no Python re-run of ``fun``.
+
+    >>> import numpy as np, admodes as ad
+    >>> out, f_jvp = ad.linearize(np.sin, 0.5)
+    >>> round(float(out), 6), round(float(f_jvp(2.0)), 6)
+    (0.479426, 1.755165)
+    """
+    from .tape.replay import record
+
+    check_callable(fun, "linearize")
+    if not primals:
+        raise AdmodesError("linearize(fun, *primals): give at least one primal argument.")
+    tape = record(fun, *primals, argnums=tuple(range(len(primals))) if len(primals) > 1 else 0)
+    out = tape(*primals, check_branches=False)
+
+    def f_jvp(*tangents):
+        if len(tangents) != len(primals):
+            raise AdmodesError(f"linearize's f_jvp: {len(tangents)} tangents for {len(primals)} primals; "
+                               "give one tangent per primal.")
+        return tape.jvp(primals, tangents, check_branches=False)[1]
+
+    return out, f_jvp
+
+
+def linear_transpose(fun: Callable, *primals):
+    """The transpose of a linear ``fun``: ``f_t(cotangent)`` returns a tuple with one entry per
+    primal, ``cotangent @ J`` (``jax.linear_transpose``). ``primals`` give the input shapes and
+    dtypes; ``fun`` must be linear in them (its VJP is taken at zero).
+
+    >>> import numpy as np, admodes as ad
+    >>> A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> ad.linear_transpose(lambda x: A @ x, np.zeros(2))(np.array([1.0, 0.0]))
+    (array([1., 2.]),)
+    """
+    check_callable(fun, "linear_transpose")
+    zeros = [tree_map(lambda p: np.zeros_like(np.asarray(p, dtype=float) if np.ndim(p) == 0 else p), p)
+             for p in primals]
+    _, pullback = vjp(fun, *zeros)
+    return pullback

@@ -161,14 +161,17 @@ def jacrev(fun: Callable, argnums=0, *, chunk: int | None = None, has_aux: bool 
     """``jacobian(fun, argnums, mode="reverse", chunk=chunk)``: m directions pulled back."""
     return jacobian(fun, argnums, mode="reverse", chunk=chunk, has_aux=has_aux)
 
-def hessian(fun: Callable, argnums=0):
+def hessian(fun: Callable, argnums=0, *, has_aux: bool = False, chunk: int | None = None):
     """The Hessian of a scalar function: forward-over-reverse (``jacfwd(jacrev(fun))``).
 
     The shape is ``in.shape + in.shape`` (``out.shape + in.shape + in.shape`` in general).
+    With ``has_aux``, ``fun`` returns ``(out, aux)`` and hessian ``(H, aux)``; ``chunk`` is the
+    number of forward directions per sweep (``None``: all, within ``sweeps.SEED_BYTES``).
 
     >>> import numpy as np, admodes as ad
     >>> ad.hessian(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 2.0]))
     array([[4., 2.],
            [2., 0.]])
     """
-    return jacfwd(jacrev(fun, argnums), argnums)
+    check_flag(has_aux, "has_aux", "hessian")
+    return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, chunk=chunk, has_aux=has_aux)

@@ -23,6 +23,41 @@ from .values import refusal
 MODES = ("forward", "reverse")
 
 
+def _seed_budget() -> int:
+    """Bytes the seeds of one sweep may take when the caller leaves the chunk to admodes: 256 MiB,
+    or a sixteenth of the memory available if that is less (``ADMODES_SEED_BYTES`` overrides).
+    Each intermediate of a sweep carries as many directions as its seeds, so the seeds' size
+    is the measure of a sweep's memory."""
+    import os
+
+    env = os.environ.get("ADMODES_SEED_BYTES")
+    if env:
+        return int(env)
+    budget = 256 * 2**20
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    budget = min(budget, int(line.split()[1]) * 1024 // 16)
+                    break
+    except OSError:
+        pass
+    return budget
+
+
+SEED_BYTES = _seed_budget()
+
+
+def bounded_chunk(chunk, directions, width, itemsize=8):
+    """``chunk``, or, for ``chunk=None`` (every direction in one sweep), the most directions per
+    sweep whose seeds (``directions`` x ``width`` entries) stay within ``SEED_BYTES``: ``None``
+    when all of them fit. A forward-mode gradient of n inputs seeds n x n entries at once,
+    12.8 GB at n = 40,000; bounded, it takes n / chunk sweeps of the same total work."""
+    if chunk is not None or directions * width * itemsize <= SEED_BYTES:
+        return chunk
+    return max(1, SEED_BYTES // max(1, width * itemsize))
+
+
 def check_callable(fun, name):
     if not callable(fun):
         raise AdmodesError(f"{name}: the first argument must be the function to differentiate, got a {type(fun).__name__}.")
@@ -229,8 +264,13 @@ def concat(blocks):
         return blocks[0]
     return np.concatenate(blocks, axis=0)
 
+def _itemsize(values):
+    return max([np.result_type(concrete(v)).itemsize for v in values] + [4])
+
+
 def forward_jacobian(fun, inputs: Inputs, chunk, has_aux=False, name="jacfwd"):
     """Jacobian blocks jac[i][j] of shape (n_j,) + out_i.shape by forward sweeps."""
+    chunk = bounded_chunk(chunk, inputs.size, inputs.size, _itemsize(inputs.leaves))
     if chunk is None:  # the default, all directions in one sweep: no blocks to collect and stack
         seeds = basis(0, inputs.size, inputs.sizes, inputs.leaves)
         out, tangents, treedef, aux = forward_sweep(fun, inputs, seeds, 1, has_aux, name)
@@ -274,6 +314,7 @@ def reverse_jacobian(fun, inputs: Inputs, chunk, recording=None, has_aux=False, 
     if recording is None:
         recording = Recording(fun, inputs, has_aux, name)
     out_sizes = [math.prod(shape_of(p)) for p in recording.primals]
+    chunk = bounded_chunk(chunk, sum(out_sizes), sum(out_sizes), _itemsize(recording.primals))
     if chunk is None:  # the default, all directions in one sweep: no blocks to collect and stack
         seeds = basis(0, sum(out_sizes), out_sizes, [float_like(p) for p in recording.primals])
         fulls = [split_rows(a, out_sizes) for a in recording.backward(seeds, 1)]  # fulls[j][i]
@@ -334,6 +375,10 @@ def array_jacobian(fun, x, mode):
     through the general path's tail (``fun`` runs once either way).
     """
     n = x.size
+    if mode == "forward" and bounded_chunk(None, n, n, x.itemsize) is not None:  # too many seeds at once
+        inputs = Inputs((x,), 0, "jacobian")
+        primals, jac, _, treedef = forward_jacobian(fun, inputs, None)
+        return assemble(jac, primals, treedef, inputs, "in-first")
     if mode == "forward":
         trace = ForwardTrace(1)
         seed = identity(n, x.dtype)
@@ -355,7 +400,8 @@ def array_jacobian(fun, x, mode):
         out = call_user(fun, (node,))
     finally:
         trace.finished = True
-    if type(out) is Node and out._trace is trace and (out_dtype := dtype_of(out.primal)).kind == "f":
+    if (type(out) is Node and out._trace is trace and (out_dtype := dtype_of(out.primal)).kind == "f"
+            and bounded_chunk(None, out.size, out.size, out_dtype.itemsize) is None):
         if core._counter is not None:  # as Recording does
             cost.note_tape(trace.tape)
         out_shape = shape_of(out.primal)

@@ -400,3 +400,6 @@ def _def_quotient_op(prim, quotient):
 remainder = _def_quotient_op(binary(np.remainder, saves="args_only"), _floor_quotient)
 fmod = _def_quotient_op(binary(np.fmod, saves="args_only"), _trunc_quotient)
 
+
+# stop_gradient(x): x itself with a zero derivative in every mode and order (JAX's lax.stop_gradient)
+stop_gradient = unary(None, name="stop_gradient", impl=lambda x: x, saves="none", numpy=False).defzero()
