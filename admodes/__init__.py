@@ -13,6 +13,7 @@ the API (``admodes.api``) puts them behind the functions below.
 
 from . import numpy_layer as _numpy_layer  # installs NumPy's protocols on traced values
 from .api import grad, hvp, jvp, linear_transpose, linearize, stop_gradient, value_and_grad, vjp
+from .batching import vmap
 from .jacobians import ModeChoice, choose_mode, hessian, jacfwd, jacobian, jacrev
 from .checking import check_grads
 from .core import PRIMITIVES, AdmodesError
@@ -30,7 +31,7 @@ supported_functions = _numpy_layer.supported_functions
 __version__ = "0.1.0"
 
 __all__ = [
-    "grad", "value_and_grad", "jvp", "vjp", "linearize", "linear_transpose", "stop_gradient", "jacobian", "jacfwd", "jacrev", "hessian", "hvp",
+    "grad", "value_and_grad", "vmap", "jvp", "vjp", "linearize", "linear_transpose", "stop_gradient", "jacobian", "jacfwd", "jacrev", "hessian", "hvp",
     "choose_mode", "ModeChoice", "count_ops", "OpCounter", "AdmodesError", "PRIMITIVES",
     "Dual", "Node", "Tape", "trace", "Graph", "tree_flatten", "tree_unflatten", "tree_map",
     "tree_leaves", "tree_structure", "register_pytree_node", "register_pytree_node_class", "register_dataclass", "supported_functions",

@@ -19,12 +19,14 @@ from .core import AdmodesError, concrete, shape_of
 from .sweeps import (MODES, Inputs, Recording, check_callable, check_chunk, check_flag, check_mode, cotangent_leaves, direction,
                      forward_jacobian, forward_sweep, scalar_output)
 from .ops.elementwise import stop_gradient as stop_gradient_op
+from .tracebacks import api_boundary
 from .tree import tree_flatten, tree_map, tree_unflatten
 from .values import check_argnums_type
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "hvp", "stop_gradient", "linearize", "linear_transpose"]
 
 
+@api_boundary
 def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
     """Forward mode: the value of ``fun(*primals)`` and its directional derivative.
 
@@ -61,6 +63,7 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
         return tree_unflatten(treedef, out), tree_unflatten(treedef, out_t), aux
     return tree_unflatten(treedef, out), tree_unflatten(treedef, out_t)
 
+@api_boundary
 def vjp(fun: Callable, *primals, has_aux: bool = False):
     """Reverse mode: the value of ``fun(*primals)`` and a function that pulls cotangents back.
 
@@ -83,6 +86,7 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
                      for leaf in inputs.leaves]
     recording = Recording(fun, inputs, has_aux, "vjp")
 
+    @api_boundary
     def vjp_fun(cotangent):
         cots = cotangent_leaves(recording, cotangent, "vjp_fun")
         adjoints = recording.backward(cots, 0)
@@ -93,6 +97,7 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
         return out, vjp_fun, recording.aux
     return out, vjp_fun
 
+@api_boundary
 def value_and_grad(fun: Callable, argnums=0, *, mode: str = "reverse", has_aux: bool = False,
                    chunk: int | None = None):
     """A function returning ``(fun(*args), gradient)`` (``((value, aux), gradient)`` with ``has_aux``).
@@ -113,6 +118,7 @@ def value_and_grad(fun: Callable, argnums=0, *, mode: str = "reverse", has_aux: 
     check_flag(has_aux, "has_aux", "grad")
     check_chunk(chunk, "grad")
 
+    @api_boundary
     @wraps(fun)
     def value_and_grad_fun(*args, **kwargs):
         f = (lambda *a: fun(*a, **kwargs)) if kwargs else fun
@@ -139,6 +145,7 @@ def value_and_grad(fun: Callable, argnums=0, *, mode: str = "reverse", has_aux: 
 
     return value_and_grad_fun
 
+@api_boundary
 def grad(fun: Callable, argnums=0, *, mode: str = "reverse", has_aux: bool = False, chunk: int | None = None):
     """The gradient of a scalar function, with respect to argument(s) ``argnums``.
 
@@ -151,6 +158,7 @@ def grad(fun: Callable, argnums=0, *, mode: str = "reverse", has_aux: bool = Fal
     """
     vg = value_and_grad(fun, argnums, mode=mode, has_aux=has_aux, chunk=chunk)
 
+    @api_boundary
     @wraps(fun)
     def grad_fun(*args, **kwargs):
         (value_aux, gradient) = vg(*args, **kwargs)
@@ -158,6 +166,7 @@ def grad(fun: Callable, argnums=0, *, mode: str = "reverse", has_aux: bool = Fal
 
     return grad_fun
 
+@api_boundary
 def hvp(fun: Callable, primals: Sequence, tangents: Sequence, argnums=None):
     """Hessian-vector product ``H @ v`` by forward-over-reverse, without forming H.
 
@@ -205,6 +214,7 @@ def stop_gradient(x):
     return tree_map(stop_gradient_op, x)
 
 
+@api_boundary
 def linearize(fun: Callable, *primals):
     """``(fun(*primals), f_jvp)``: ``f_jvp(*tangents)`` is the JVP at ``primals``, as ``jax.linearize``.
 
@@ -224,6 +234,7 @@ def linearize(fun: Callable, *primals):
     tape = record(fun, *primals, argnums=tuple(range(len(primals))) if len(primals) > 1 else 0)
     out = tape(*primals, check_branches=False)
 
+    @api_boundary
     def f_jvp(*tangents):
         if len(tangents) != len(primals):
             raise AdmodesError(f"linearize's f_jvp: {len(tangents)} tangents for {len(primals)} primals; "
@@ -233,6 +244,7 @@ def linearize(fun: Callable, *primals):
     return out, f_jvp
 
 
+@api_boundary
 def linear_transpose(fun: Callable, *primals):
     """The transpose of a linear ``fun``: ``f_t(cotangent)`` returns a tuple with one entry per
     primal, ``cotangent @ J`` (``jax.linear_transpose``). ``primals`` give the input shapes and

@@ -16,6 +16,7 @@ from . import core
 from .core import Tracer, concrete, shape_of
 from .sweeps import (MODES, Inputs, Recording, array_jacobian, assemble, check_callable, check_chunk, check_flag,
                      check_mode, forward_jacobian, reverse_jacobian, split_aux)
+from .tracebacks import api_boundary
 from .tree import tree_flatten
 from .values import check_argnums_type
 
@@ -48,6 +49,7 @@ def _decide(n, m):
     mode = "forward" if n <= m else "reverse"
     return ModeChoice(mode=mode, n=n, m=m, forward_sweeps=n, reverse_sweeps=m)
 
+@api_boundary
 def choose_mode(fun: Callable, *args, argnums=0, has_aux: bool = False) -> ModeChoice:
     """What ``jacobian(fun, argnums, mode="auto", has_aux=has_aux)`` would pick for ``args``, and why.
 
@@ -63,6 +65,7 @@ def choose_mode(fun: Callable, *args, argnums=0, has_aux: bool = False) -> ModeC
     m = sum(math.prod(shape_of(concrete(leaf))) for leaf in leaves)
     return _decide(inputs.size, m)
 
+@api_boundary
 def jacobian(fun: Callable, argnums=0, *, mode: str = "auto", chunk: int | None = None, has_aux: bool = False):
     """The Jacobian of ``fun`` with respect to argument(s) ``argnums``.
 
@@ -88,6 +91,7 @@ def jacobian(fun: Callable, argnums=0, *, mode: str = "auto", chunk: int | None 
     decisions: dict = {}
     one_sweep = type(argnums) is int and argnums == 0 and chunk is None and not has_aux
 
+    @api_boundary
     @wraps(fun)
     def jacobian_fun(*args, **kwargs):
         if one_sweep and len(args) == 1 and not kwargs and core.SHORTCUTS:
@@ -161,6 +165,7 @@ def jacrev(fun: Callable, argnums=0, *, chunk: int | None = None, has_aux: bool 
     """``jacobian(fun, argnums, mode="reverse", chunk=chunk)``: m directions pulled back."""
     return jacobian(fun, argnums, mode="reverse", chunk=chunk, has_aux=has_aux)
 
+@api_boundary
 def hessian(fun: Callable, argnums=0, *, has_aux: bool = False, chunk: int | None = None):
     """The Hessian of a scalar function: forward-over-reverse (``jacfwd(jacrev(fun))``).
 

@@ -16,6 +16,7 @@ import numpy as np
 from ..core import AdmodesError, IndexedTracer, Trace, bind, concrete
 from ..cost import uncounted
 from ..inputs import call_user
+from ..tracebacks import api_boundary
 from ..tree import tree_flatten, tree_unflatten
 from ..values import as_input, check_argnums_type, normalize_argnums
 from .derivatives import local_derivative
@@ -110,6 +111,7 @@ def _param_names(fun, nargs):
 
 
 
+@api_boundary
 def trace(fun: Callable, *args, argnums=None, names=None, output_names=None) -> "Graph":
     """Record one evaluation of ``fun(*args)`` as a :class:`Graph`.
 

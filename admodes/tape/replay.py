@@ -54,6 +54,7 @@ import numpy as np
 
 from .. import core
 from ..core import AdmodesError, Tracer, concrete, shape_of
+from ..tracebacks import api_boundary
 from ..inputs import Inputs, basis
 from ..ops.shape import astype, reshape, transpose
 from ..tree import TreeDef, tree_flatten, tree_unflatten
@@ -66,6 +67,7 @@ __all__ = ["record", "RecordedTape"]
 _SWEEP_VALUES: contextvars.ContextVar = contextvars.ContextVar("admodes_replay_values", default=None)
 
 
+@api_boundary
 def record(fun: Callable, *args, argnums=0, retape: bool = True) -> "RecordedTape":
     """Run ``fun(*args)`` once and keep its primitives for replay at new points.
 
