@@ -15,11 +15,20 @@ Adding a ufunc that is one primitive needs nothing here (its declaration in ``ad
 names the NumPy function); a composite is one ``@implements(np.f)`` handler in its family.
 """
 
+import importlib.util
+
 from ..core import Tracer
 from . import dispatch, linalg, protocol  # noqa: F401  (linalg registers np.linalg's handlers)
-from .dispatch import FUNCTION_HANDLERS, UFUNC_HANDLERS, ZERO_DERIVATIVE, implements, supported_functions
+from .dispatch import FUNCTION_HANDLERS, SPECIAL_NAMES, UFUNC_HANDLERS, ZERO_DERIVATIVE, implements, supported_functions
 
-__all__ = ["FUNCTION_HANDLERS", "UFUNC_HANDLERS", "ZERO_DERIVATIVE", "implements", "supported_functions"]
+__all__ = ["FUNCTION_HANDLERS", "UFUNC_HANDLERS", "ZERO_DERIVATIVE", "SPECIAL_NAMES", "implements", "supported_functions"]
 
 dispatch.bind_primitives()
 protocol.install(Tracer)
+
+# scipy.special's ufuncs (gammaln, erf, xlogy, i0 ...), when SciPy is installed (it is optional)
+if importlib.util.find_spec("scipy") is not None:
+    from ..ops import special as _special
+
+    UFUNC_HANDLERS.update(_special.ufunc_handlers())
+    SPECIAL_NAMES.update(_special.public_names())

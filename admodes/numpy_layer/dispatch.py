@@ -29,14 +29,17 @@ from ..core import PRIMITIVES, AdmodesError, Tracer, concrete, shape_of
 from ..ops import reductions
 from ..values import refusal
 
-__all__ = ["UFUNC_HANDLERS", "FUNCTION_HANDLERS", "ZERO_DERIVATIVE", "UFUNC_REDUCTIONS", "implements",
-           "supported_functions"]
+__all__ = ["UFUNC_HANDLERS", "FUNCTION_HANDLERS", "ZERO_DERIVATIVE", "UFUNC_REDUCTIONS", "SPECIAL_NAMES",
+           "implements", "supported_functions"]
 
 NO_PARAMS: dict = {}  # shared, never mutated: params of primitives called without any
 
 UFUNC_HANDLERS: dict = {}
 
 UFUNC_REDUCTIONS: dict = {}
+
+# {scipy.special ufunc: its names there}, filled when SciPy is installed (numpy_layer/__init__)
+SPECIAL_NAMES: dict = {}
 
 
 def bind_primitives():
@@ -71,7 +74,8 @@ def implements(*functions):
 
 def supported_functions() -> list[str]:
     """Names of every NumPy ufunc and function that admodes differentiates."""
-    names = {f"np.{u.__name__}" for u in UFUNC_HANDLERS}
+    names = {f"np.{u.__name__}" for u in UFUNC_HANDLERS if u not in SPECIAL_NAMES}
+    names |= {name for aliases in SPECIAL_NAMES.values() for name in aliases}
     names |= {f"np.{getattr(f, '__name__', str(f))}" for f in FUNCTION_HANDLERS}
     return sorted(names)
 

@@ -7,6 +7,8 @@
 - ``indexing``: x[index] and its adjoint scatter-add
 - ``contractions``: matmul, einsum
 - ``linalg``: solve, inv, det, log|det|, cholesky, eigh, qr, svd
+- ``special``: scipy.special's ufuncs (gammaln, digamma, erf, xlogy, i0, jv ...); imported by
+  ``admodes.numpy_api`` only when SciPy is installed, so not from here
 
 Adding an op is one declaration in the module of its family: the primitive, the NumPy
 function it implements and its rules (``elementwise.unary(np.cbrt, lambda out, x: ...)``;
