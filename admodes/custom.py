@@ -41,19 +41,61 @@ import numpy as np
 
 from .api import vjp
 from .core import AdmodesError, Primitive, shape_of
+from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["custom_jvp", "custom_vjp"]
 
 _ids = itertools.count()
 
 
-def _single_output(out, name):
-    if isinstance(out, tuple | list | dict):
-        raise AdmodesError(
-            f"{name} returned a {type(out).__name__}; functions with custom derivative rules must "
-            "return a single array in admodes (split a multi-output function into several)."
-        )
-    return out
+class _Outputs:
+    """A custom rule's output pytree as the one flat array its primitive returns (a primitive has
+    one output): leaves raveled and concatenated; ``split`` rebuilds the tree from it (or from a
+    tangent or cotangent of it, with ``nb`` batch axes in front)."""
+
+    def __init__(self, out):
+        leaves, self.treedef = tree_flatten(out)
+        self.single = self.treedef.kind == "leaf"
+        self.shapes = [shape_of(leaf) for leaf in leaves]
+        self.sizes = [int(np.prod(s, dtype=np.int64)) for s in self.shapes]
+
+    def join(self, tree, nb=0):
+        """The flat array of a tree of this structure (the rule's tangents, or the outputs)."""
+        if self.single:
+            return tree
+        leaves, treedef = tree_flatten(tree)
+        if treedef != self.treedef:
+            raise AdmodesError(f"a custom rule returned outputs of structure {treedef}, the function {self.treedef}.")
+        flat = [np.reshape(leaf, shape_of(leaf)[:nb] + (-1,)) for leaf in leaves]
+        return np.concatenate(flat, axis=nb) if flat else np.zeros(0)
+
+    def split(self, flat, nb=0):
+        if self.single:
+            return flat
+        leaves, start = [], 0
+        batch = shape_of(flat)[:nb]
+        for shape, size in zip(self.shapes, self.sizes):
+            leaves.append(np.reshape(flat[(slice(None),) * nb + (slice(start, start + size),)], batch + shape))
+            start += size
+        return tree_unflatten(self.treedef, leaves)
+
+
+def _split_nondiff(nondiff_argnums, args, name):
+    """(static arguments, differentiated arguments) of a call, by position."""
+    for i in nondiff_argnums:
+        if i >= len(args):
+            raise AdmodesError(f"{name}: nondiff_argnums={nondiff_argnums} but the call has {len(args)} arguments.")
+    static = tuple(args[i] for i in nondiff_argnums)
+    dynamic = tuple(a for i, a in enumerate(args) if i not in nondiff_argnums)
+    return static, dynamic
+
+
+def _merge_nondiff(nondiff_argnums, static, dynamic):
+    """The full argument list from its static and differentiated parts."""
+    args, s, d = [], iter(static), iter(dynamic)
+    for i in range(len(static) + len(dynamic)):
+        args.append(next(s) if i in nondiff_argnums else next(d))
+    return args
 
 
 def _per_direction(rule, batched, nb, count_from):
@@ -95,48 +137,89 @@ def _transpose_linear(linear_fun, at_args, cotangent):
     return pullback(cotangent)
 
 
-class custom_jvp:
-    """Give a function its own forward-mode rule (used by both engines).
+class _Layout:
+    """Where a custom function records its output structure when it runs (a param of its
+    primitive, so replay and every trace share it)."""
 
-    ``@f.defjvp`` registers ``rule(primals, tangents) -> (primal_out, tangent_out)``,
-    where ``primals`` and ``tangents`` are tuples with one entry per positional argument.
-    See the module docstring for an example.
-    """
+    __slots__ = ("outputs",)
 
-    def __init__(self, fun):
+    def __init__(self):
+        self.outputs = None
+
+    def __repr__(self):
+        return "<custom rule output layout>"
+
+
+class _CustomFunction:
+    """What custom_jvp and custom_vjp share: static arguments and pytree outputs around one
+    single-output primitive ``prim(*differentiated, static=..., layout=...)``."""
+
+    kind = "custom"
+
+    def __init__(self, fun, nondiff_argnums):
         functools.update_wrapper(self, fun)
         self.fun = fun
-        self.rule = None
-        name = f"custom_jvp[{getattr(fun, '__name__', 'fun')}#{next(_ids)}]"
+        if isinstance(nondiff_argnums, int):
+            nondiff_argnums = (nondiff_argnums,)
+        self.nondiff_argnums = tuple(sorted(int(i) for i in nondiff_argnums))
+        name = f"{self.kind}[{getattr(fun, '__name__', 'fun')}#{next(_ids)}]"
         self.prim = Primitive(name, self._impl, saves="args", register=False)
         self.prim.jvp = self._jvp
         self.prim.vjp = self._vjp
+
+    def _ready(self):  # pragma: no cover - each kind says what is missing
+        return True
+
+    def __call__(self, *args):
+        self._ready()
+        static, dynamic = _split_nondiff(self.nondiff_argnums, args, self.__name__)
+        layout = _Layout()
+        flat = self.prim(*dynamic, static=static, layout=layout)
+        return layout.outputs.split(flat)
+
+    def _impl(self, *dynamic, static, layout):
+        out = self.fun(*_merge_nondiff(self.nondiff_argnums, static, dynamic))
+        layout.outputs = _Outputs(out)
+        return layout.outputs.join(out)
+
+
+class custom_jvp(_CustomFunction):
+    """Give a function its own forward-mode rule (used by both engines).
+
+    ``@f.defjvp`` registers ``rule(*static, primals, tangents) -> (primal_out, tangent_out)``,
+    where ``primals`` and ``tangents`` are tuples with one entry per differentiated positional
+    argument and ``static`` are the arguments at ``nondiff_argnums`` (as in JAX). The output
+    may be a pytree; ``tangent_out`` then has its structure. See the module docstring for an
+    example.
+    """
+
+    kind = "custom_jvp"
+
+    def __init__(self, fun, nondiff_argnums=()):
+        super().__init__(fun, nondiff_argnums)
+        self.rule = None
 
     def defjvp(self, rule):
         self.rule = rule
         return rule
 
-    def __call__(self, *args):
+    def _ready(self):
         if self.rule is None:
             raise AdmodesError(f"{self.__name__}: custom_jvp function has no rule yet; decorate one with @{self.__name__}.defjvp.")
-        return self.prim(*args)
 
-    def _impl(self, *args):
-        return _single_output(self.fun(*args), self.__name__)
-
-    def _tangent_out(self, primals, tangents, out):
+    def _tangent_out(self, primals, tangents, out, static, layout):
         full = [_zeros_for(p) if t is None else t for p, t in zip(primals, tangents)]
-        return self._checked_rule(primals, full, out)
+        return self._checked_rule(primals, full, out, static, layout)
 
-    def _checked_rule(self, primals, tangents, out):
+    def _checked_rule(self, primals, tangents, out, static, layout):
         """The rule's tangent, checked here: a mistake in it would surface deep inside a sweep."""
-        result = self.rule(tuple(primals), tuple(tangents))
+        result = self.rule(*static, tuple(primals), tuple(tangents))
         if not (isinstance(result, tuple | list) and len(result) == 2):
             raise AdmodesError(
                 f"{self.__name__}: the custom_jvp rule must return a pair (primal_out, tangent_out), "
                 f"got {type(result).__name__}."
             )
-        tangent = result[1]
+        tangent = layout.outputs.join(result[1])
         if shape_of(tangent) != shape_of(out):
             raise AdmodesError(
                 f"{self.__name__}: the custom_jvp rule returned a tangent of shape {shape_of(tangent)}, "
@@ -144,26 +227,29 @@ class custom_jvp:
             )
         return tangent
 
-    def _jvp(self, tangents, nb, out, *primals):
+    def _jvp(self, tangents, nb, out, *primals, static, layout):
         if all(t is None for t in tangents):
             return None
-        return _per_direction(lambda ts: self._tangent_out(primals, ts, out), tangents, nb, _first_present(tangents))
+        return _per_direction(lambda ts: self._tangent_out(primals, ts, out, static, layout), tangents, nb,
+                              _first_present(tangents))
 
-    def _vjp(self, g, nb, out, *primals):
+    def _vjp(self, g, nb, out, *primals, static, layout):
         zeros = [_zeros_for(p) for p in primals]
 
         def one(gs):
-            return _transpose_linear(lambda *ts: self._checked_rule(primals, ts, out), zeros, gs[0])
+            return _transpose_linear(lambda *ts: self._checked_rule(primals, ts, out, static, layout), zeros, gs[0])
 
         result = _per_direction(one, [g], nb, g)
         return list(result)
 
 
-class custom_vjp:
+class custom_vjp(_CustomFunction):
     """Give a function its own reverse-mode rule (used by both engines).
 
-    ``f.defvjp(fwd, bwd)``: ``fwd(*primals) -> (out, residuals)`` and
-    ``bwd(residuals, cotangent) -> tuple`` with one cotangent per positional argument.
+    ``f.defvjp(fwd, bwd)``: ``fwd(*args) -> (out, residuals)`` takes the function's own
+    arguments, and ``bwd(*static, residuals, cotangent) -> tuple`` returns one cotangent per
+    differentiated positional argument (``static``: the arguments at ``nondiff_argnums``, as in
+    JAX). The output may be a pytree; ``cotangent`` then has its structure.
 
     >>> import numpy as np, admodes as ad
     >>> @ad.custom_vjp
@@ -178,31 +264,24 @@ class custom_vjp:
     array(1.)
     """
 
-    def __init__(self, fun):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
+    kind = "custom_vjp"
+
+    def __init__(self, fun, nondiff_argnums=()):
+        super().__init__(fun, nondiff_argnums)
         self.fwd = None
         self.bwd = None
-        name = f"custom_vjp[{getattr(fun, '__name__', 'fun')}#{next(_ids)}]"
-        self.prim = Primitive(name, self._impl, saves="args", register=False)
-        self.prim.jvp = self._jvp
-        self.prim.vjp = self._vjp
 
     def defvjp(self, fwd, bwd):
         self.fwd = fwd
         self.bwd = bwd
 
-    def __call__(self, *args):
+    def _ready(self):
         if self.fwd is None:
             raise AdmodesError(f"{self.__name__}: custom_vjp function has no rule yet; call {self.__name__}.defvjp(fwd, bwd).")
-        return self.prim(*args)
 
-    def _impl(self, *args):
-        return _single_output(self.fun(*args), self.__name__)
-
-    def _residuals(self, primals):
+    def _residuals(self, primals, static):
         """Run ``fwd`` once for the residuals its ``bwd`` needs."""
-        result = self.fwd(*primals)
+        result = self.fwd(*_merge_nondiff(self.nondiff_argnums, static, primals))
         if not (isinstance(result, tuple | list) and len(result) == 2):
             # unpacking a 2-vector would silently split it into "output" and "residuals"
             raise AdmodesError(
@@ -210,11 +289,11 @@ class custom_vjp:
             )
         return result[1]
 
-    def _cotangents(self, residuals, primals, g):
-        cotangents = self.bwd(residuals, g)
+    def _cotangents(self, residuals, primals, g, static, layout):
+        cotangents = self.bwd(*static, residuals, layout.outputs.split(g))
         if not isinstance(cotangents, tuple | list) or len(cotangents) != len(primals):
             raise AdmodesError(
-                f"{self.__name__}: bwd must return a tuple with one cotangent per positional "
+                f"{self.__name__}: bwd must return a tuple with one cotangent per differentiated positional "
                 f"argument ({len(primals)}), got {type(cotangents).__name__}."
             )
         for j, (c, p) in enumerate(zip(cotangents, primals)):
@@ -225,15 +304,15 @@ class custom_vjp:
                 )
         return list(cotangents)
 
-    def _vjp(self, g, nb, out, *primals):
-        residuals = self._residuals(primals)  # once, whatever the number of directions
-        return _per_direction(lambda gs: self._cotangents(residuals, primals, gs[0]), [g], nb, g)
+    def _vjp(self, g, nb, out, *primals, static, layout):
+        residuals = self._residuals(primals, static)  # once, whatever the number of directions
+        return _per_direction(lambda gs: self._cotangents(residuals, primals, gs[0], static, layout), [g], nb, g)
 
-    def _jvp(self, tangents, nb, out, *primals):
+    def _jvp(self, tangents, nb, out, *primals, static, layout):
         if all(t is None for t in tangents):
             return None
         g0 = _zeros_for(out)
-        residuals = self._residuals(primals)
+        residuals = self._residuals(primals, static)
 
         def one(ts):
             total = None
@@ -241,9 +320,9 @@ class custom_vjp:
                 if t is None:
                     continue
                 # forward mode through bwd: the transpose of g -> bwd(res, g)[j], applied to t
-                (part,) = _transpose_linear(lambda g, j=j: self._cotangents(residuals, primals, g)[j], [g0], t)
+                (part,) = _transpose_linear(
+                    lambda g, j=j: self._cotangents(residuals, primals, g, static, layout)[j], [g0], t)
                 total = part if total is None else total + part
             return total
 
         return _per_direction(one, tangents, nb, _first_present(tangents))
-

@@ -188,3 +188,18 @@ def test_explicit_chunk_and_the_jacobian_shortcut_are_bounded(monkeypatch):
     tree_close(ad.grad(lambda v: np.sum(v ** 3), mode="forward", chunk=7)(x), 3 * x ** 2)
     with pytest.raises(ad.AdmodesError, match="chunk"):
         ad.grad(lambda v: np.sum(v), mode="forward", chunk=0)(x)
+
+
+@pytest.mark.slow
+def test_forward_gradient_of_100000_inputs_in_bounded_memory(monkeypatch):
+    """The issue's size: n = 100,000 (80 GB of seeds at once); with a 16 MiB budget, 5,000 sweeps."""
+    monkeypatch.setattr(sweeps, "SEED_BYTES", 16 * 2**20)
+    x = np.linspace(-1.0, 1.0, 100_000)
+    tracemalloc.start()
+    try:
+        g = ad.grad(lambda v: np.sum(np.sin(v) * v), mode="forward")(x)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    tree_close(g, np.cos(x) * x + np.sin(x))
+    assert peak < 12 * sweeps.SEED_BYTES, f"peak {peak / 2**20:.0f} MiB"
