@@ -34,10 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="measure a suite's grid")
-    r.add_argument("--suite", choices=sorted(SUITES), help="a named suite (default: full)")
+    r.add_argument("--suite", choices=sorted(SUITES), help="a named suite ('full' takes hours)")
     r.add_argument("--quick", action="store_true", help="the quick suite (same as --suite quick)")
     r.add_argument("--config", metavar="FILE.toml", help="a TOML config (see experiments/config.py)")
-    r.add_argument("--out", metavar="DIR", help="output directory (default: results/<suite name>)")
+    r.add_argument("--out", metavar="DIR", help="output directory (default: runs/<suite name>)")
     r.add_argument("--resume", action="store_true", help="keep finished cells in DIR and measure only the rest")
     r.add_argument("--threads", type=int, help="BLAS/XLA threads (default: the config's, 1); 0 = leave the environment alone")
     r.add_argument("--methods", help="comma-separated methods (default: the config's, or all)")
@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     pl = sub.add_parser("plot", help="figures and tables from a results directory")
-    pl.add_argument("--out", metavar="DIR", default="results/quick", help="results directory (default: results/quick)")
+    pl.add_argument("--out", metavar="DIR", default="runs/quick", help="results directory (default: runs/quick)")
 
     sub.add_parser("list", help="families, methods and suites")
 
@@ -86,6 +86,11 @@ def _run_command(args, argv) -> int:
     if args.config and (args.suite or args.quick):
         raise ConfigError("give either --config or --suite/--quick, not both")
     suite = "quick" if args.quick else args.suite
+    if not (suite or args.config):  # the full suite takes hours: never start it by omission
+        raise ConfigError(
+            "say what to measure: --quick (about 2 minutes), --suite NAME (one of "
+            f"{', '.join(sorted(SUITES))}; 'full' takes hours) or --config FILE.toml"
+        )
     raw = raw_config(suite, args.config)  # standard library only: NumPy is not imported yet
     overrides = {"threads": args.threads, "repeats": args.repeats, "seed": args.seed}
     if args.methods:
@@ -94,6 +99,13 @@ def _run_command(args, argv) -> int:
     threads = raw.get("threads", 1)
     _threads.pin_threads(threads if isinstance(threads, int) and not isinstance(threads, bool) and threads >= 0 else 1)
 
+    try:
+        import jax  # noqa: F401  (the oracle every cell is checked against)
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            f"the experiments need {exc.name} (JAX is the oracle each Jacobian is checked against, and a "
+            "compared method): pip install 'admodes[experiments]' (from a checkout: pip install -e '.[experiments]')"
+        ) from None
     from .methods import configure_jax  # imports NumPy: after pinning
 
     configure_jax()
@@ -103,7 +115,7 @@ def _run_command(args, argv) -> int:
 
     config = validate(raw)
     config.source = args.config or f"suite:{suite or 'full'}"
-    out = args.out or inside("results", config.name)
+    out = args.out or inside("runs", config.name)  # untracked: results/ holds the committed reference runs
     interrupts.check()  # a Ctrl-C swallowed while JAX was imported
     print(f"suite {config.name!r}: {len(config.cells)} cells -> {out} (threads: {config.threads or 'environment'})")
     return run(config, out, resume=args.resume, progress=not args.no_progress, plot=not args.no_plot, argv=_command_line(argv))

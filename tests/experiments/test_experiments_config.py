@@ -77,3 +77,23 @@ def test_cli_refuses_a_missing_or_broken_toml(tmp_path, capsys):
     assert main(["run", "--config", str(broken)]) == 2
     err = capsys.readouterr().err
     assert "does not exist" in err and "not valid TOML" in err
+
+
+def test_a_bare_run_does_not_start_the_full_suite(capsys):
+    assert main(["run", "--no-progress"]) == 2
+    assert "--quick" in capsys.readouterr().err
+
+
+def test_a_run_without_jax_says_what_to_install(monkeypatch, capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_jax(name, *args, **kwargs):
+        if name == "jax" or name.startswith("jax."):
+            raise ModuleNotFoundError("No module named 'jax'", name="jax")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_jax)
+    assert main(["run", "--suite", "tiny", "--no-progress", "--no-plot", "--out", "unused"]) == 2
+    assert "pip install 'admodes[experiments]'" in capsys.readouterr().err
