@@ -4,7 +4,13 @@
 
 Benchmarks are matched by ``fullname`` (file, test and parameters). For each pair the
 table shows the chosen statistic of the old and new run and their ratio new/old
-(> 1: slower). The exit code is 1 when any ratio exceeds ``--threshold``, else 0; a
+(> 1: slower), with the range the two runs' interquartile ranges allow for it (new q1 /
+old q3 to new q3 / old q1). A benchmark counts as slower only when its ratio exceeds
+``--threshold`` *and* the two interquartile ranges do not overlap (new q1 > old q3): a
+ratio over the threshold inside the runs' own spread is shown as ``noise?`` and does not
+fail, since two runs of the same code on a shared machine differ by that much. Files
+without quartiles (q1, q3) are judged on the ratio alone. The exit code is 1 when any
+benchmark is slower, else 0; a
 file that cannot be read, is not a pytest-benchmark JSON, or shares no benchmark with
 the other is an error (exit 2). Benchmarks found in only one file are listed and do
 not count as regressions.
@@ -48,6 +54,8 @@ class Row:
     group: str | None
     old_s: float
     new_s: float
+    old_q: tuple | None = None  # (q1, q3) of the old run's rounds, if the file has them
+    new_q: tuple | None = None
 
     @property
     def ratio(self) -> float:
@@ -55,9 +63,25 @@ class Row:
             return self.new_s / self.old_s
         return math.inf if self.new_s > 0 else 1.0
 
+    @property
+    def ratio_range(self) -> tuple | None:
+        """(new q1 / old q3, new q3 / old q1): the ratios the two interquartile ranges allow."""
+        if self.old_q is None or self.new_q is None or min(self.old_q) <= 0:
+            return None
+        return self.new_q[0] / self.old_q[1], self.new_q[1] / self.old_q[0]
+
+    def verdict(self, threshold: float) -> str:
+        """"SLOWER", "faster", "noise?" (over the threshold within the runs' spread) or ""."""
+        spread = self.ratio_range
+        if self.ratio > threshold:
+            return "SLOWER" if spread is None or spread[0] > 1.0 else "noise?"
+        if self.ratio < 1 / threshold:
+            return "faster" if spread is None or spread[1] < 1.0 else ""
+        return ""
+
 
 def load_benchmarks(path, stat: str = "median") -> tuple[dict, dict]:
-    """``({fullname: (group, seconds)}, machine_info)`` of a pytest-benchmark JSON file."""
+    """``({fullname: (group, seconds, (q1, q3) or None)}, machine_info)`` of a pytest-benchmark JSON file."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -81,13 +105,19 @@ def load_benchmarks(path, stat: str = "median") -> tuple[dict, dict]:
             raise CompareError(f"{path}: benchmark #{i} has no name or no stats.{stat}") from None
         if name in out:
             raise CompareError(f"{path}: benchmark {name!r} appears twice")
-        out[name] = (bench.get("group"), value)
+        stats = bench["stats"]
+        try:
+            quartiles = (float(stats["q1"]), float(stats["q3"]))
+        except (KeyError, TypeError, ValueError):
+            quartiles = None
+        out[name] = (bench.get("group"), value, quartiles)
     return out, data.get("machine_info") or {}
 
 
 def compare(old: dict, new: dict) -> tuple[list[Row], list[str], list[str]]:
     """Rows of the benchmarks in both (in the new file's order), and the names only in old / only in new."""
-    rows = [Row(name, group, old[name][1], seconds) for name, (group, seconds) in new.items() if name in old]
+    rows = [Row(name, group, old[name][1], seconds, old[name][2], quartiles)
+            for name, (group, seconds, quartiles) in new.items() if name in old]
     only_old = [name for name in old if name not in new]
     only_new = [name for name in new if name not in old]
     return rows, only_old, only_new
@@ -106,12 +136,13 @@ def _short(name: str) -> str:
 
 def format_table(rows: list[Row], threshold: float, stat: str = "median") -> str:
     """A plain-text table: name, old, new, ratio, and a flag on the ratios over ``threshold``."""
-    header = ("benchmark", f"old ({stat})", f"new ({stat})", "new/old", "")
+    header = ("benchmark", f"old ({stat})", f"new ({stat})", "new/old", "IQR range", "")
     body = [(_short(r.name), _time(r.old_s), _time(r.new_s), f"{r.ratio:.3f}",
-             "SLOWER" if r.ratio > threshold else ("faster" if r.ratio < 1 / threshold else ""))
+             "" if r.ratio_range is None else f"{r.ratio_range[0]:.2f}-{r.ratio_range[1]:.2f}",
+             r.verdict(threshold))
             for r in rows]
     widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
-    align = ["<", ">", ">", ">", "<"]
+    align = ["<", ">", ">", ">", ">", "<"]
 
     def fmt(line):
         return "  ".join(f"{v!s:{a}{w}}" for v, a, w in zip(line, align, widths)).rstrip()
@@ -164,7 +195,11 @@ def run(old_path, new_path, threshold: float = 1.10, stat: str = "median", out=p
     for label, names in (("only in the old file (not compared)", only_old), ("only in the new file (not compared)", only_new)):
         if names:
             out(f"{label}: " + ", ".join(_short(n) for n in names))
-    slower = [r for r in rows if r.ratio > threshold]
+    noisy = [r for r in rows if r.verdict(threshold) == "noise?"]
+    if noisy:
+        out(f"{len(noisy)} benchmark(s) over the threshold within the runs' own spread (noise?, not counted): "
+            + ", ".join(_short(r.name) for r in noisy) + "; rerun both, interleaved, to tell")
+    slower = [r for r in rows if r.verdict(threshold) == "SLOWER"]
     if slower:
         worst = max(slower, key=lambda r: r.ratio)
         out(f"FAIL: {len(slower)} of {len(rows)} benchmark(s) with new/old above the threshold {threshold:g} "

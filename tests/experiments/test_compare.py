@@ -102,3 +102,27 @@ def test_different_machines_are_noted(tmp_path, capsys):
     b = bench_json(tmp_path / "b.json", {"test_a": 1.0}, machine_info={"node": "other", "python_version": "3.11.7"})
     assert main(["compare", a, b]) == 0
     assert "different machines" in capsys.readouterr().out
+
+
+def _with_quartiles(path, entries):
+    """A pytest-benchmark JSON with {name: (median, q1, q3)}."""
+    data = {"machine_info": {}, "benchmarks": [
+        {"group": "g", "name": n, "fullname": f"b.py::{n}", "stats": {"median": m, "min": q1, "mean": m, "q1": q1, "q3": q3}}
+        for n, (m, q1, q3) in entries.items()]}
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def test_a_ratio_inside_the_runs_spread_is_noise_not_a_slowdown(tmp_path, capsys):
+    """Two runs of the same code on a loaded machine: medians 1.37x apart, quartiles overlapping
+    (the false alarm of the issue). Only a slowdown beyond both runs' spread fails."""
+    old = _with_quartiles(tmp_path / "old.json", {"t_noisy": (1.0e-3, 0.8e-3, 1.5e-3), "t_real": (1.0e-3, 0.98e-3, 1.02e-3)})
+    new = _with_quartiles(tmp_path / "new.json", {"t_noisy": (1.37e-3, 0.9e-3, 1.6e-3), "t_real": (1.02e-3, 1.0e-3, 1.04e-3)})
+    assert main(["compare", old, new]) == 0
+    out = capsys.readouterr().out
+    assert "noise?" in next(line for line in out.splitlines() if line.startswith("t_noisy"))
+    slow = _with_quartiles(tmp_path / "slow.json", {"t_noisy": (1.37e-3, 0.9e-3, 1.6e-3), "t_real": (1.5e-3, 1.45e-3, 1.55e-3)})
+    assert main(["compare", old, slow]) == 1
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith("t_real"))
+    assert "SLOWER" in line and "1.42-1.58" in line
