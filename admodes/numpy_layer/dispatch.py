@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import sys
 
 import numpy as np
 
@@ -93,9 +94,20 @@ def refuse_keywords(name, kwargs, allowed=()):
             "with np.where, or compute a new array instead of writing into one."
         )
 
+def ufunc_name(ufunc) -> str:
+    """``np.sin`` or ``scipy.special.struve``: where the user's code took the ufunc from."""
+    special = sys.modules.get("scipy.special")
+    if special is not None and getattr(special, ufunc.__name__, None) is ufunc and getattr(np, ufunc.__name__, None) is not ufunc:
+        return f"scipy.special.{ufunc.__name__}"
+    return f"np.{ufunc.__name__}"
+
+
 def unsupported(name):
+    """The refusal of a function without a rule; ``name`` is ``np.``-less unless it names its module."""
+    if not name.startswith(("np.", "scipy.")):
+        name = f"np.{name}"
     return AdmodesError(
-        f"np.{name} has no derivative rule in admodes, so it cannot be applied to a traced "
+        f"{name} has no derivative rule in admodes, so it cannot be applied to a traced "
         "value. Write the computation with supported functions (ad.supported_functions() "
         "lists them), or give your function its own derivative with ad.custom_jvp / "
         "ad.custom_vjp."

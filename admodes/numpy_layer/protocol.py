@@ -18,7 +18,7 @@ from ..ops import contractions, elementwise, indexing
 from .contractions import dot, matmul
 from .dispatch import (FUNCTION_HANDLERS, NO_PARAMS, UFUNC_HANDLERS, UFUNC_REDUCTIONS, ZERO_DERIVATIVE,
                        check_operands, concrete_args, note_frozen, plain_operand, operand_or_traced, refuse_keywords,
-                       unsupported, frozen)
+                       ufunc_name, unsupported, frozen)
 from .elementwise import divmod_, clip
 from .indexing import diagonal, take, trace
 from .reductions import amax, amin, cumprod, cumsum, mean, prod, ptp, std, sum_, var
@@ -53,12 +53,12 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
             if core.observers:
                 note_frozen(ufunc, kwargs, inputs, result)
             return result
-        raise unsupported(ufunc.__name__)
+        raise unsupported(ufunc_name(ufunc))
     if method == "reduce" and ufunc in UFUNC_REDUCTIONS:
         refuse_keywords(f"{ufunc.__name__}.reduce", kwargs, allowed=("axis", "keepdims"))
         x = inputs[0]
         return UFUNC_REDUCTIONS[ufunc](x, axis=kwargs.get("axis", 0), keepdims=kwargs.get("keepdims", False))
-    raise unsupported(f"{ufunc.__name__}.{method}")
+    raise unsupported(f"{ufunc_name(ufunc)}.{method}")
 
 def array_function(self, func, types, args, kwargs):
     handler = FUNCTION_HANDLERS.get(func)

@@ -60,7 +60,7 @@ _NUMERIC_ASSERTION = re.compile(
 )
 # a frame in SciPy's own code (not the shim's autograd/scipy/ modules)
 _SCIPY_FILE = re.compile(r"(?<!autograd)/(scipy/[\w/]+\.py)")
-_RULE = re.compile(r"np\.(\w+)(\(\.\.\.\))? has no derivative rule")
+_RULE = re.compile(r"(?:np|scipy\.special)\.(\w+)(\(\.\.\.\))? has no derivative rule")
 
 
 @dataclass
@@ -108,7 +108,8 @@ def classify(test_id: str, message: str, detail: str = "") -> tuple[str, str]:
     lowered = first.lower()
     rule = _RULE.search(first)
     if rule:
-        return ("scipy_no_rule" if _scipy_name(rule.group(1)) or through_scipy else "numpy_no_rule"), reason
+        scipy_named = first[rule.start():].startswith("scipy.")
+        return ("scipy_no_rule" if scipy_named or _scipy_name(rule.group(1)) or through_scipy else "numpy_no_rule"), reason
     if "complex" in lowered:
         return "complex", reason
     if "escaped into raw numpy" in lowered:
