@@ -30,7 +30,7 @@ from pathlib import Path
 
 from .config import ConfigError
 
-__all__ = ["COLUMNS", "COLUMN_DOCS", "Journal", "write_csv", "load", "check_results", "inside", "lock",
+__all__ = ["COLUMNS", "COLUMN_DOCS", "OPTIONAL_COLUMN_DOCS", "Journal", "write_csv", "load", "check_results", "inside", "lock",
            "ResultsError", "CSV_NAME", "JOURNAL_NAME", "PROVENANCE_NAME", "LOCK_NAME", "STATUSES"]
 
 CSV_NAME = "results.csv"
@@ -107,6 +107,11 @@ COLUMN_DOCS = {
     "timestamp_utc": "when the cell finished",
 }
 COLUMNS = list(COLUMN_DOCS)
+# columns added after results were committed: written by every new run, absent from older ones
+OPTIONAL_COLUMN_DOCS = {
+    "load_1min": "the machine's 1-minute load average when the row's timing started (runnable processes)",
+    "load_1min_after": "the same when it ended; above the core count, other work shared the CPUs",
+}
 
 
 class Journal:

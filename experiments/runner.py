@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 import gc
 import json
+import os
 import math
 import sys
 import time
@@ -124,7 +125,9 @@ def measure_method(method: Method, problem, cell: Cell, config: Config, oracle, 
                     f"(rtol {config.rtol:g}, atol {config.atol:g})"
                     + ("" if J.shape == oracle.shape else f"; shape {J.shape} != {oracle.shape}")
                 )
+        row["load_1min"] = _load()  # the machine's load while this row was timed (shared machines)
         t = measure(prepared.call, config.repeats, config.min_time, config.budget_s)
+        row["load_1min_after"] = _load()
         row.update(time_median_s=t.median_s, time_iqr_s=t.iqr_s, time_q25_s=t.q25_s, time_q75_s=t.q75_s,
                    time_min_s=t.min_s, repeats=t.repeats, inner_loops=t.inner_loops)
         # one more call for the engine's op count and the resident-set peak (counting adds
@@ -150,6 +153,14 @@ def measure_method(method: Method, problem, cell: Cell, config: Config, oracle, 
         row["status"] = "error"
         row["error"] = f"{type(exc).__name__}: {exc}"[:500]
     return row
+
+
+def _load():
+    """The 1-minute load average (runnable processes), or None where the OS has none."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
 
 
 def measure_cell(cell: Cell, methods: list[Method], config: Config, suite: str, on_method=None, after_method=None) -> list[dict]:

@@ -8,7 +8,7 @@ from experiments_helpers import TINY_METHODS, quiet, tiny, wrong_method
 
 from experiments.__main__ import main
 from experiments.methods import Method, Prepared
-from experiments.results import COLUMNS, Journal
+from experiments.results import COLUMNS, OPTIONAL_COLUMN_DOCS, Journal
 from experiments.runner import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, run
 
 
@@ -17,7 +17,8 @@ def test_tiny_run_writes_the_tidy_csv_and_provenance(tmp_path):
     code = run(config, tmp_path, progress=False, plot=False, argv=["test"], log=quiet)
     assert code == EXIT_OK
     df = pd.read_csv(tmp_path / "results.csv", dtype={"chunk": str})
-    assert list(df.columns) == COLUMNS
+    assert list(df.columns) == COLUMNS + list(OPTIONAL_COLUMN_DOCS)
+    assert df["load_1min"].notna().all()  # the machine's load is recorded with each timing
     assert len(df) == len(config.cells) * len(TINY_METHODS)  # one row per cell and method
     assert (df["status"] == "ok").all()
     assert (df["max_rel_err"] < 1e-12).all()
