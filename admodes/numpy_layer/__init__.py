@@ -18,7 +18,7 @@ names the NumPy function); a composite is one ``@implements(np.f)`` handler in i
 """
 
 from ..core import Tracer
-from . import dispatch, linalg, protocol, signal, statistics  # noqa: F401  (they register their handlers)
+from . import dispatch, linalg, padding, protocol, signal, statistics  # noqa: F401  (they register their handlers)
 from .dispatch import FUNCTION_HANDLERS, UFUNC_HANDLERS, ZERO_DERIVATIVE, implements, supported_functions
 
 __all__ = ["FUNCTION_HANDLERS", "UFUNC_HANDLERS", "ZERO_DERIVATIVE", "implements", "supported_functions"]

@@ -1,6 +1,6 @@
 """NumPy's shape functions on traced values: reshape, transpose, concatenate, stack, flip,
 roll, repeat, tile, pad, split ... Each is a ``reshape``/``transpose``/``broadcast_to``/
-``concatenate`` or a ``getitem`` with basic slices or a constant index (its adjoint is the
+``concatenate`` or a ``getitem`` with basic slices or a constant index (np.pad is in ``padding``) (its adjoint is the
 scatter-add of ``getitem``, so repeated indices accumulate), so none needs rules of its own.
 """
 
@@ -246,64 +246,6 @@ def tile(A, reps):
     spread = reshaped(A, tuple(x for s in shape for x in (1, s)))
     spread = shape_ops.broadcast_to(spread, shape=tuple(x for r, s in zip(reps, shape) for x in (r, s)))
     return reshaped(spread, tuple(r * s for r, s in zip(reps, shape)))
-
-def _pairs(value, ndim):
-    """NumPy's (before, after) per axis from a scalar, a pair or one pair per axis."""
-    value = np.asarray(value)
-    return np.broadcast_to(value, (ndim, 2)) if ndim else np.zeros((0, 2), dtype=value.dtype)
-
-@implements(np.pad)
-def pad(array, pad_width, mode="constant", **kwargs):
-    ndim = ndim_of(array)
-    widths = np.asarray(pad_width)
-    if widths.dtype.kind not in "iu":
-        raise TypeError("`pad_width` must be of integral type.")
-    widths = _pairs(widths, ndim).astype(np.intp)
-    if np.any(widths < 0):
-        raise ValueError("index can't contain negative values")
-    if mode == "constant":
-        unknown = set(kwargs) - {"constant_values"}
-        if unknown:
-            raise ValueError(f"unsupported keyword arguments for mode 'constant': {sorted(unknown)}")
-        values = kwargs.get("constant_values", 0)
-        traced = isinstance(values, Tracer)
-        if traced and ndim_of(values) != 0:
-            raise AdmodesError("np.pad: traced constant_values must be a scalar on traced values.")
-        if not traced:
-            values = _pairs(values, ndim)
-        out = array
-        for ax in range(ndim):
-            pieces = []
-            for side, width in enumerate(widths[ax]):
-                if width == 0:
-                    continue
-                shape = list(shape_of(out))
-                shape[ax] = int(width)
-                if traced:
-                    block = shape_ops.broadcast_to(values, shape=tuple(shape))
-                else:
-                    dtype = np.result_type(concrete(out))
-                    block = np.full(shape, values[ax, side], dtype=dtype)
-                pieces.append((side, block))
-            if pieces:
-                parts = [b for s, b in pieces if s == 0] + [out] + [b for s, b in pieces if s == 1]
-                out = indexing.concatenate(*parts, axis=ax)
-        return out
-    if mode in ("edge", "reflect", "symmetric", "wrap"):
-        if kwargs.get("reflect_type", "even") != "even":
-            raise AdmodesError("np.pad on traced values supports reflect_type='even' only.")
-        out = array
-        for ax in range(ndim):
-            before, after = (int(w) for w in widths[ax])
-            if before == after == 0:
-                continue
-            index = np.pad(np.arange(shape_of(out)[ax]), (before, after), mode=mode)
-            out = take_axis(out, index, ax)
-        return out
-    raise AdmodesError(
-        f"np.pad(mode={mode!r}) is not supported on traced values; use 'constant', 'edge', "
-        "'reflect', 'symmetric' or 'wrap'."
-    )
 
 def _split(ary, indices_or_sections, axis, equal):
     axis = one_axis(axis, ndim_of(ary))
