@@ -312,11 +312,9 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     num = operator.index(num)
     if num < 0:
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
-    start, stop = as_operand(start), as_operand(stop)
     div = num - 1 if endpoint else num
-    inexact = np.result_type(concrete(start), concrete(stop), 1.0)
-    if not isinstance(start, Tracer) and np.result_type(start) != inexact:
-        start = np.asarray(start, dtype=inexact)
+    inexact = np.result_type(concrete(start), concrete(stop), 1.0)  # Python numbers weak, as in NumPy
+    start, stop = (v if isinstance(v, Tracer) else np.asarray(v, dtype=inexact) for v in (start, stop))
     delta = e.sub(stop, start)
     dims = tuple(shape_of(delta))
     k = np.arange(num, dtype=inexact).reshape((-1,) + (1,) * len(dims))
@@ -340,7 +338,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 @implements(np.logspace)
 def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     """base ** linspace(start, stop), broadcast as NumPy does; the base may be traced too."""
-    start, stop = as_operand(start), as_operand(stop)
+    dtype_in = np.result_type(concrete(start), concrete(stop), 1.0)  # Python numbers weak, as in NumPy
+    start, stop = (v if isinstance(v, Tracer) else np.asarray(v, dtype=dtype_in) for v in (start, stop))
     ndmax = len(np.broadcast_shapes(shape_of(start), shape_of(stop), shape_of(base)))
 
     def lifted(v):
@@ -348,7 +347,7 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
         return v if len(shape) == ndmax else reshaped(v, (1,) * (ndmax - len(shape)) + shape)
 
     y = linspace(lifted(start), lifted(stop), num=num, endpoint=endpoint, axis=axis)
-    if ndmax:
+    if ndmax and ndim_of(base):  # a scalar base broadcasts as it is (and a Python number stays weak)
         base = expand_dims(lifted(as_operand(base)), axis)
     out = e.power_any(base, y)
     return out if dtype is None else astype(out, dtype)
