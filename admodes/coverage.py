@@ -41,6 +41,26 @@ CAVEATS = {
     "np.dot": "arrays of at most 2 axes (use matmul or einsum for more)",
     "np.reshape": "order='C' only",
     "np.concatenate": "no out=",
+    "np.logaddexp": "also np.logaddexp.reduce (shifted by the max: no overflow)",
+    "np.median": "ties: the stable sort's order (JAX)",
+    "np.percentile": "plain q; method linear/lower/higher/midpoint/nearest; no weights=; ties as np.sort",
+    "np.quantile": "plain q; method linear/lower/higher/midpoint/nearest; no weights=; ties as np.sort",
+    "np.interp": "plain xp, left, right; no period=; at a grid point the slope of the piece to its right (JAX); "
+                 "float32 stays float32 (NumPy returns float64)",
+    "np.gradient": "plain spacings (scalars or coordinates); edge_order 1 or 2",
+    "np.pad": "every mode but 'empty' and a function; plain end_values; stat modes split ties as max/min/median",
+    "np.sinc": "its Taylor polynomial at 0 (derivatives exact there to the fourth)",
+    "np.real": "a traced value is real (complex values are refused): the value itself",
+    "np.imag": "a traced value is real: zeros, a constant",
+    "np.conjugate": "a traced value is real: a copy",
+    "np.unwrap": "derivative the identity (the correction is a constant); plain discont and period",
+    "np.nanstd": "NaN derivative where a slice has one entry (JAX), unlike np.std's 0",
+    "np.cross": "2- and 3-vectors",
+    "np.linspace": "traced start and stop (and num, endpoint, axis, retstep)",
+    "np.logspace": "traced start, stop and base",
+    "np.polyval": "coefficients as an array (no np.poly1d)",
+    "np.convolve": "modes full, same, valid; either signal may be traced",
+    "np.correlate": "modes full, same, valid (NumPy's window for a shorter first signal)",
 }
 
 # scipy.special's rows exist when SciPy is installed (docs/conventions.md has the details)

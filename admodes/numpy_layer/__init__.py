@@ -8,7 +8,9 @@ division). The modules, bottom up:
 - ``dispatch``: the tables (ufunc and function handlers, zero-derivative functions) and the
   checks every handler shares (refused keywords, refused operands, ``frozen`` values);
 - the handler families: ``elementwise``, ``shapes``, ``reductions``, ``indexing``,
-  ``contractions``, ``linalg`` (each imports ``dispatch`` and the families below it);
+  ``contractions``, ``linalg``, ``statistics`` (median, percentile), ``padding`` (np.pad) and
+  ``signal`` (convolve, interp, gradient, trapezoid, linspace ...), each importing ``dispatch``
+  and the families below it;
 - ``protocol``: the hooks, Python's operators and ndarray's methods, installed on ``Tracer``.
 
 Adding a ufunc that is one primitive needs nothing here (its declaration in ``admodes.ops``
@@ -18,7 +20,7 @@ names the NumPy function); a composite is one ``@implements(np.f)`` handler in i
 import importlib.util
 
 from ..core import Tracer
-from . import dispatch, linalg, protocol  # noqa: F401  (linalg registers np.linalg's handlers)
+from . import dispatch, linalg, padding, protocol, signal, statistics  # noqa: F401  (they register their handlers)
 from .dispatch import FUNCTION_HANDLERS, SPECIAL_NAMES, UFUNC_HANDLERS, ZERO_DERIVATIVE, implements, supported_functions
 
 __all__ = ["FUNCTION_HANDLERS", "UFUNC_HANDLERS", "ZERO_DERIVATIVE", "SPECIAL_NAMES", "implements", "supported_functions"]

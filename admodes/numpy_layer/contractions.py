@@ -1,6 +1,7 @@
 """NumPy's products on traced values: matmul (and ``@``), dot, outer, kron, einsum,
 tensordot, inner, vdot. matmul picks the primitive by the operands' dimensions (``W @ x``
-is ``matvec``); tensordot, inner and vdot are ``transpose`` + ``reshape`` + ``matmul``.
+is ``matvec``); tensordot, inner and vdot are ``transpose`` + ``reshape`` + ``matmul``; cross is products and
+differences of the components.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 from ..core import AdmodesError, bind, shape_of
 from ..ops import contractions, elementwise
 from .dispatch import FUNCTION_HANDLERS, NO_PARAMS, UFUNC_HANDLERS, as_operand, ndim_of, refuse_keywords, implements
-from .shapes import reshaped, permuted, astype, ravel
+from .shapes import moveaxis, reshaped, permuted, astype, ravel, stack
 
 e = elementwise
 
@@ -129,3 +130,37 @@ def vdot(a, b):
     if shape_of(a) != shape_of(b):
         raise ValueError("cannot reshape array: vdot needs arrays of the same size")
     return matmul(a, b)
+
+
+@implements(np.cross)
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The cross product of 3-vectors (or 2-vectors, as NumPy: the z component, or a 3-vector when
+    the other is a 3-vector), written with products and differences of components."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = as_operand(a), as_operand(b)
+    a = moveaxis(a, axisa, -1)
+    b = moveaxis(b, axisb, -1)
+    na, nb = shape_of(a)[-1], shape_of(b)[-1]
+    if na not in (2, 3) or nb not in (2, 3):
+        raise ValueError("incompatible dimensions for cross product\n(dimension must be 2 or 3)")
+
+    def part(v, i, n):
+        return None if i >= n else v[..., i]
+
+    def times(x, y):
+        return None if x is None or y is None else e.mul(x, y)
+
+    def minus(x, y):
+        if y is None:
+            return x
+        return e.neg(y) if x is None else e.sub(x, y)
+
+    a0, a1, a2 = (part(a, i, na) for i in range(3))
+    b0, b1, b2 = (part(b, i, nb) for i in range(3))
+    z = minus(times(a0, b1), times(a1, b0))
+    if na == nb == 2:
+        return z
+    x, y = minus(times(a1, b2), times(a2, b1)), minus(times(a2, b0), times(a0, b2))
+    out = stack([x, y, z], axis=-1)
+    return moveaxis(out, -1, axisc)

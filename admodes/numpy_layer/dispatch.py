@@ -148,7 +148,7 @@ def operand_or_traced(value, where):
 # (and np.empty_like's contents are arbitrary, so re-checking them would fail at random).
 _SHAPE_ONLY = {
     np.shape, np.ndim, np.size,
-    np.result_type, np.iscomplexobj, np.isrealobj, np.isscalar,
+    np.result_type, np.iscomplexobj, np.isrealobj, np.isscalar, np.iscomplex, np.isreal,
 }
 
 def note_frozen(func, kwargs, operands, result):

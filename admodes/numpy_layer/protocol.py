@@ -19,7 +19,7 @@ from .contractions import dot, matmul
 from .dispatch import (FUNCTION_HANDLERS, NO_PARAMS, UFUNC_HANDLERS, UFUNC_REDUCTIONS, ZERO_DERIVATIVE,
                        check_operands, concrete_args, note_frozen, plain_operand, operand_or_traced, refuse_keywords,
                        ufunc_name, unsupported, frozen)
-from .elementwise import divmod_, clip
+from .elementwise import divmod_, clip, imag
 from .indexing import diagonal, take, trace
 from .reductions import amax, amin, cumprod, cumsum, mean, prod, ptp, std, sum_, var
 from .shapes import astype, ravel, repeat, reshape, squeeze, swapaxes, transpose
@@ -180,6 +180,9 @@ def install(tracer_class):
     t.clip = lambda self, a_min=None, a_max=None: clip(self, a_min, a_max)
     t.astype = lambda self, dtype, **kwargs: astype(self, dtype)
     t.copy = lambda self, order="C": self._copy()
+    t.real = property(lambda self: self)  # a traced value is real (complex values are refused)
+    t.imag = property(imag)
+    t.conj = t.conjugate = lambda self: self._copy()
     t.argmax = lambda self, axis=None: frozen(np.argmax, self, axis=axis)
     t.argmin = lambda self, axis=None: frozen(np.argmin, self, axis=axis)
     t.item = lambda self, *args: self._scalar_escape("item")

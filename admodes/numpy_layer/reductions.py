@@ -1,6 +1,6 @@
-"""NumPy's reductions and scans on traced values: sum, prod, max, min (and their
-``ufunc.reduce`` spellings), mean, var, std, nansum, nanmean, average, ptp, diff, cumsum,
-cumprod. The primitives are in ``ops.reductions``; the rest are sums, differences and
+"""NumPy's reductions and scans on traced values: sum, prod, max, min, logaddexp (their
+``ufunc.reduce`` spellings), mean, var, std, the nan-skipping nansum, nanmean, nanmax, nanmin,
+nanprod, nanvar, nanstd, average, ptp, diff, cumsum, cumprod. The primitives are in ``ops.reductions``; the rest are sums, differences and
 quotients of them.
 """
 
@@ -38,7 +38,21 @@ amax = implements(np.max, np.amax)(_reduction(reductions.max_, "max"))
 amin = implements(np.min, np.amin)(_reduction(reductions.min_, "min"))
 
 
-UFUNC_REDUCTIONS.update({np.add: sum_, np.multiply: prod, np.maximum: amax, np.minimum: amin})
+def logaddexp_reduce(x, axis=0, keepdims=False):
+    """np.logaddexp.reduce: log(sum(exp(x))) shifted by the maximum m, m + log(sum(exp(x - m))),
+    so that no exp overflows. The shift's own derivative cancels (d/dm of the sum is 0), so the
+    differentiable max does no harm; where m is infinite (all -inf, or an inf entry) the shift is 0."""
+    axes = reductions.normalize_axis(axis, ndim_of(x))
+    m = amax(x, axis=axes, keepdims=True)
+    m = e.select(frozen(np.isfinite, m), m, 0)
+    total = sum_(e.exp(e.sub(x, m)), axis=axes, keepdims=keepdims)
+    if not keepdims:
+        m = reshaped(m, shape_of(total))
+    return e.add(e.log(total), m)
+
+
+UFUNC_REDUCTIONS.update({np.add: sum_, np.multiply: prod, np.maximum: amax, np.minimum: amin,
+                         np.logaddexp: logaddexp_reduce})
 
 
 def _count(a, axis):
@@ -80,6 +94,57 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     present = ~frozen(np.isnan, a)
     count = np.sum(present, axis=axis, keepdims=keepdims).astype(np.result_type(concrete(a)))
     return e.div(nansum(a, axis=axis, dtype=dtype, keepdims=keepdims), count)
+
+def _nan_filled(a, fill):
+    return e.select(frozen(np.isnan, a), fill, a)
+
+
+@implements(np.nanmax)
+def nanmax(a, axis=None, out=None, keepdims=False, **kwargs):
+    """max ignoring NaN (-inf in their place); a slice of NaN only gives NaN, as in NumPy and JAX."""
+    refuse_keywords("nanmax", {"out": out, **kwargs})
+    return _all_nan_is_nan(a, amax(_nan_filled(a, -np.inf), axis=axis, keepdims=keepdims), axis, keepdims)
+
+
+@implements(np.nanmin)
+def nanmin(a, axis=None, out=None, keepdims=False, **kwargs):
+    refuse_keywords("nanmin", {"out": out, **kwargs})
+    return _all_nan_is_nan(a, amin(_nan_filled(a, np.inf), axis=axis, keepdims=keepdims), axis, keepdims)
+
+
+def _all_nan(av, axis, keepdims):
+    return np.asarray(np.all(np.isnan(av), axis=axis, keepdims=keepdims))
+
+
+def _all_nan_is_nan(a, result, axis, keepdims):
+    empty = frozen(_all_nan, a, axis=axis, keepdims=keepdims)
+    return e.select(empty, np.nan, result) if np.any(empty) else result
+
+
+@implements(np.nanprod)
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    refuse_keywords("nanprod", {"out": out, **kwargs})
+    return prod(_nan_filled(a, 1), axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+@implements(np.nanvar)
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    refuse_keywords("nanvar", {"out": out, **kwargs})
+    if dtype is not None:
+        a = astype(a, dtype)
+    missing = frozen(np.isnan, a)
+    count = np.sum(~missing, axis=axis, keepdims=True).astype(np.result_type(concrete(a)))
+    centered = e.select(missing, 0, e.sub(a, e.div(sum_(e.select(missing, 0, a), axis=axis, keepdims=True), count)))
+    squares = sum_(e.square(centered), axis=axis, keepdims=keepdims)
+    count = count if keepdims else np.reshape(count, shape_of(squares))
+    return e.div(squares, np.maximum(count - ddof, 0))
+
+
+@implements(np.nanstd)
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    """sqrt(nanvar); a NaN-free slice of one entry has the derivative NaN (as JAX), unlike np.std's 0."""
+    return e.sqrt(nanvar(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kwargs))
+
 
 @implements(np.average)
 def average(a, axis=None, weights=None, returned=False, *, keepdims=False):

@@ -1,6 +1,6 @@
 """NumPy's shape functions on traced values: reshape, transpose, concatenate, stack, flip,
 roll, repeat, tile, pad, split ... Each is a ``reshape``/``transpose``/``broadcast_to``/
-``concatenate`` or a ``getitem`` with basic slices or a constant index (its adjoint is the
+``concatenate`` or a ``getitem`` with basic slices or a constant index (np.pad is in ``padding``) (its adjoint is the
 scatter-add of ``getitem``, so repeated indices accumulate), so none needs rules of its own.
 """
 
@@ -247,64 +247,6 @@ def tile(A, reps):
     spread = shape_ops.broadcast_to(spread, shape=tuple(x for r, s in zip(reps, shape) for x in (r, s)))
     return reshaped(spread, tuple(r * s for r, s in zip(reps, shape)))
 
-def _pairs(value, ndim):
-    """NumPy's (before, after) per axis from a scalar, a pair or one pair per axis."""
-    value = np.asarray(value)
-    return np.broadcast_to(value, (ndim, 2)) if ndim else np.zeros((0, 2), dtype=value.dtype)
-
-@implements(np.pad)
-def pad(array, pad_width, mode="constant", **kwargs):
-    ndim = ndim_of(array)
-    widths = np.asarray(pad_width)
-    if widths.dtype.kind not in "iu":
-        raise TypeError("`pad_width` must be of integral type.")
-    widths = _pairs(widths, ndim).astype(np.intp)
-    if np.any(widths < 0):
-        raise ValueError("index can't contain negative values")
-    if mode == "constant":
-        unknown = set(kwargs) - {"constant_values"}
-        if unknown:
-            raise ValueError(f"unsupported keyword arguments for mode 'constant': {sorted(unknown)}")
-        values = kwargs.get("constant_values", 0)
-        traced = isinstance(values, Tracer)
-        if traced and ndim_of(values) != 0:
-            raise AdmodesError("np.pad: traced constant_values must be a scalar on traced values.")
-        if not traced:
-            values = _pairs(values, ndim)
-        out = array
-        for ax in range(ndim):
-            pieces = []
-            for side, width in enumerate(widths[ax]):
-                if width == 0:
-                    continue
-                shape = list(shape_of(out))
-                shape[ax] = int(width)
-                if traced:
-                    block = shape_ops.broadcast_to(values, shape=tuple(shape))
-                else:
-                    dtype = np.result_type(concrete(out))
-                    block = np.full(shape, values[ax, side], dtype=dtype)
-                pieces.append((side, block))
-            if pieces:
-                parts = [b for s, b in pieces if s == 0] + [out] + [b for s, b in pieces if s == 1]
-                out = indexing.concatenate(*parts, axis=ax)
-        return out
-    if mode in ("edge", "reflect", "symmetric", "wrap"):
-        if kwargs.get("reflect_type", "even") != "even":
-            raise AdmodesError("np.pad on traced values supports reflect_type='even' only.")
-        out = array
-        for ax in range(ndim):
-            before, after = (int(w) for w in widths[ax])
-            if before == after == 0:
-                continue
-            index = np.pad(np.arange(shape_of(out)[ax]), (before, after), mode=mode)
-            out = take_axis(out, index, ax)
-        return out
-    raise AdmodesError(
-        f"np.pad(mode={mode!r}) is not supported on traced values; use 'constant', 'edge', "
-        "'reflect', 'symmetric' or 'wrap'."
-    )
-
 def _split(ary, indices_or_sections, axis, equal):
     axis = one_axis(axis, ndim_of(ary))
     n = shape_of(ary)[axis]
@@ -372,3 +314,104 @@ def empty_like(prototype, dtype=None, order="K", subok=True, shape=None):
 @implements(np.full_like)
 def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
     return _like(a, fill_value, dtype, shape)
+
+
+# ---------------------------------------------------------------- stacking: concatenate after atleast_nd
+
+def _stack_parts(tup, name):
+    if isinstance(tup, Tracer) or not isinstance(tup, list | tuple):
+        raise TypeError(f"arrays to {name} must be passed as a sequence (a list or a tuple)")
+    return [a if isinstance(a, Tracer) else plain_operand(a, f"np.{name}") for a in tup]
+
+
+def _cast(parts, dtype):
+    return parts if dtype is None else [astype(a, dtype) for a in parts]
+
+
+@implements(np.hstack)
+def hstack(tup, *, dtype=None, casting="same_kind"):
+    parts = _cast([atleast_1d(a) for a in _stack_parts(tup, "hstack")], dtype)
+    return concatenate(parts, axis=0 if ndim_of(parts[0]) == 1 else 1)
+
+
+@implements(np.vstack)
+def vstack(tup, *, dtype=None, casting="same_kind"):
+    return concatenate(_cast([atleast_2d(a) for a in _stack_parts(tup, "vstack")], dtype), axis=0)
+
+
+if hasattr(np, "row_stack"):  # NumPy's deprecated alias of vstack (gone from jax.numpy)
+    implements(np.row_stack)(vstack)
+
+
+@implements(np.dstack)
+def dstack(tup):
+    return concatenate([atleast_3d(a) for a in _stack_parts(tup, "dstack")], axis=2)
+
+
+@implements(np.column_stack)
+def column_stack(tup):
+    # NumPy: a 0-d or 1-D array becomes a column (array(a, ndmin=2).T); 2-D arrays as they are
+    parts = [transpose(atleast_2d(a)) if ndim_of(a) < 2 else a for a in _stack_parts(tup, "column_stack")]
+    return concatenate(parts, axis=1)
+
+
+@implements(np.append)
+def append(arr, values, axis=None):
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)], axis=0)
+    return concatenate([arr, values], axis=axis)
+
+
+def _block_depth(arrays, where="arrays"):
+    if isinstance(arrays, tuple):
+        raise TypeError(f"{where} is a tuple. Only lists can be used to arrange blocks, and np.block does "
+                        "not allow implicit conversion from tuple to ndarray.")
+    if not isinstance(arrays, list):
+        return 0, ndim_of(arrays)
+    if not arrays:
+        raise ValueError(f"List at {where} cannot be empty")
+    found = {_block_depth(a, f"{where}[{i}]") for i, a in enumerate(arrays)}
+    depths = {d for d, _ in found}
+    if len(depths) != 1:
+        raise ValueError(f"List depths are mismatched at {where}")
+    return depths.pop() + 1, builtins.max(n for _, n in found)
+
+
+def _block_join(arrays, depth, ndim):
+    if not isinstance(arrays, list):
+        a = arrays if isinstance(arrays, Tracer) else plain_operand(arrays, "np.block")
+        shape = tuple(shape_of(a))
+        return reshaped(a, (1,) * (ndim - len(shape)) + shape)
+    parts = [_block_join(a, depth - 1, ndim) for a in arrays]
+    return parts[0] if len(parts) == 1 else indexing.concatenate(*parts, axis=ndim - depth)
+
+
+@implements(np.block)
+def block(arrays):
+    """Nested lists of blocks: the innermost lists are joined along the last axis, the next along
+    the one before, ...; every block is first given NumPy's leading axes of size one."""
+    depth, leaf_ndim = _block_depth(arrays)
+    return _block_join(arrays, depth, builtins.max(depth, leaf_ndim))
+
+
+@implements(np.rot90)
+def rot90(m, k=1, axes=(0, 1)):
+    axes = tuple(axes)
+    ndim = ndim_of(m)
+    if len(axes) != 2:
+        raise ValueError("len(axes) must be 2.")
+    if axes[0] == axes[1] or abs(axes[0] - axes[1]) == ndim:
+        raise ValueError("Axes must be different.")
+    if not (-ndim <= axes[0] < ndim and -ndim <= axes[1] < ndim):
+        raise ValueError(f"Axes={axes} out of range for array of ndim={ndim}.")
+    k = int(k) % 4
+    if k == 0:
+        return m[...] if isinstance(m, Tracer) else m
+    if k == 2:
+        return flip(flip(m, axes[0]), axes[1])
+    order = list(range(ndim))
+    a0, a1 = axes[0] % ndim, axes[1] % ndim
+    order[a0], order[a1] = order[a1], order[a0]
+    if k == 1:
+        return transpose(flip(m, axes[1]), order)
+    return flip(transpose(m, order), axes[1])

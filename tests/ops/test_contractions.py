@@ -1,11 +1,13 @@
 """Spec table: products (np.matmul, np.dot, ``@``, ndarray.dot, np.einsum, np.tensordot,
-np.inner, np.vdot, np.outer, np.kron) against JAX.
+np.inner, np.vdot, np.outer, np.kron, np.cross) against JAX.
 
 Every combination of vector and matrix operands, stacked matrices, and stacks that
 broadcast (the VJP must sum the cotangent over the broadcast stack axes); for einsum,
 implicit and explicit outputs, diagonals and traces (a letter repeated in one operand),
 ellipses, several operands and the sublist form.
 """
+
+import warnings
 
 import numpy as np
 import pytest
@@ -28,6 +30,13 @@ STACKED = [
     ("(3,)@(2,3,4)", ((3,), (2, 3, 4))),
     ("(2,3,4)@(2,4,2)", ((2, 3, 4), (2, 4, 2))),
 ]
+
+
+def _quiet_cross(xp, a, b):
+    """np.cross of 2-vectors (deprecated in NumPy 2, still computed)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return xp.cross(a, b)
 
 
 def _einsum(subscripts):
@@ -76,6 +85,15 @@ SPECS = [
     OpSpec("outer", lambda xp, a, b: xp.outer(a, b), ((3,), (2, 2))),
     OpSpec("kron 2d", lambda xp, a, b: xp.kron(a, b), ((2, 3), (2, 2))),
     OpSpec("kron 1d x 2d", lambda xp, a, b: xp.kron(a, b), ((2,), (3, 2))),
+    # ---- cross products
+    OpSpec("cross 3-vectors", lambda xp, a, b: xp.cross(a, b), ((3,), (3,))),
+    OpSpec("cross broadcast stacks", lambda xp, a, b: xp.cross(a, b), ((4, 3), (3,))),
+    OpSpec("cross axisa axisb axisc", lambda xp, a, b: xp.cross(a, b, axisa=0, axisb=1, axisc=0), ((3, 2), (2, 3))),
+    OpSpec("cross axis=0", lambda xp, a, b: xp.cross(a, b, axis=0), ((3, 2), (3, 2))),
+    OpSpec("cross with a constant", lambda xp, a: xp.cross(a, xp.asarray([1.0, -2.0, 0.5], a.dtype)), ((2, 3),)),
+    OpSpec("cross of x with itself", lambda xp, a: xp.cross(a, a[::-1]), ((3, 3),)),
+    OpSpec("cross 2-vectors (the z component)", lambda xp, a, b: _quiet_cross(xp, a, b), ((4, 2), (2,))),
+    OpSpec("cross 2-vector x 3-vector", lambda xp, a, b: _quiet_cross(xp, a, b) + _quiet_cross(xp, b, a), ((2,), (3, 3))),
 ]
 
 

@@ -166,6 +166,16 @@ SPECS = [
     OpSpec("comparison operators as masks", lambda xp, x, y: xp.where((x >= y) & (x != 0.5), x, y * (x < 1)), ((2, 3), (2, 3))),
     OpSpec("clip array bounds", lambda xp, x, lo, hi: xp.clip(x, lo, hi), ((2, 3), (3,), (2, 1)),
            draw=lambda rng: (rng.uniform(-2, 2, (2, 3)), rng.uniform(-1, -0.1, 3), rng.uniform(0.1, 1, (2, 1)))),
+    OpSpec("iscomplex/isreal/iscomplexobj as constants",
+           lambda xp, x: xp.where(xp.iscomplex(x), 0.0, x) * xp.isreal(x) + x * xp.iscomplexobj(x), ((2, 3),)),
+    # ---- angle conversions, sinc, and the real/imaginary parts of a (real) traced value
+    OpSpec("deg2rad, rad2deg", lambda xp, x: xp.deg2rad(x) * xp.rad2deg(x), ((2, 3),)),
+    OpSpec("degrees, radians", lambda xp, x: xp.sin(xp.radians(x)) + xp.degrees(x), ((2, 3),)),
+    OpSpec("sinc", lambda xp, x: xp.sinc(x), ((2, 3),), domain=(-3.0, 3.0)),
+    OpSpec("sinc with a zero entry", lambda xp, x: xp.sinc(x * xp.asarray([0.0, 1.0, 1.0], x.dtype)), ((2, 3),)),
+    OpSpec("real, imag, conj, conjugate", lambda xp, x: xp.real(x) * x + xp.imag(x) + xp.conj(x) ** 2
+           + xp.conjugate(x), ((2, 3),)),
+    OpSpec("x.real, x.imag, x.conj()", lambda xp, x: x.real * 2.0 + x.imag + x.conj() * x, ((3,),)),
 ]
 
 
@@ -212,6 +222,17 @@ CONVENTIONS = [
 @pytest.mark.parametrize("spec, args, expected", CONVENTIONS, ids=[str(c[0]) for c in CONVENTIONS])
 def test_convention(spec, args, expected):
     check_jacobian_values(spec, args, expected)
+
+
+def test_sinc_derivatives_at_zero_are_jax_values():
+    """At x = 0 sinc is its Taylor polynomial: slope 0, second derivative -pi^2/3 (JAX's rule)."""
+    x = np.array([0.0, 0.3])
+    f = lambda xp: (lambda x: xp.sum(xp.sinc(x)))
+    assert_close(ad.grad(f(np))(x), jax.grad(f(jnp))(x), 1e-12, 1e-14, "sinc gradient at 0")
+    for mode in ("forward", "reverse"):
+        h = ad.jacobian(ad.grad(f(np)), mode=mode)(x)
+        assert_close(h, jax.hessian(f(jnp))(x), 1e-10, 1e-12, f"sinc Hessian at 0 ({mode})")
+    assert_close(h[0, 0], -np.pi ** 2 / 3, 1e-12, 0, "sinc''(0)")
 
 
 def test_hypot_hessian_at_equal_legs_is_the_continuous_value():

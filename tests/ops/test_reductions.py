@@ -1,5 +1,6 @@
-"""Spec table: reductions (sum, mean, prod, max, min, var, std, nansum, average, ptp, diff) and
-scans (cumsum, cumprod) against JAX.
+"""Spec table: reductions (sum, mean, prod, max, min, var, std, logaddexp.reduce, the nan-skipping
+nansum/nanmean/nanmax/nanmin/nanprod/nanvar/nanstd, average, ptp, diff) and scans (cumsum, cumprod)
+against JAX.
 
 Axes: None, an int, a negative int, tuples (unsorted, with negatives), keepdims; the
 function, method and ufunc-reduce spellings. ``prod`` and ``cumprod`` are checked at zero
@@ -7,8 +8,12 @@ entries (no division by zero in their rules) and ``max``/``min`` at ties, where 
 derivative equally (finite differences are off there: the function has a kink).
 """
 
+import jax
+import jax.scipy.special  # noqa: F401  (logsumexp, the oracle of np.logaddexp.reduce)
 import numpy as np
 import pytest
+
+import admodes as ad
 
 from .harness import OpSpec, check_all, check_jacobian_values
 
@@ -123,6 +128,25 @@ SPECS = [
     # ---- nan-skipping, weighted and range reductions, differences
     OpSpec("nansum", lambda xp, x: xp.nansum(x, axis=0), (), draw=_with_nan),
     OpSpec("nanmean", lambda xp, x: xp.nanmean(x, axis=1), (), draw=_with_nan),
+    OpSpec("nanmax axis=1", lambda xp, x: xp.nanmax(x, axis=1), (), draw=_with_nan),
+    OpSpec("nanmax all keepdims", lambda xp, x: xp.nanmax(x, keepdims=True), (), draw=_with_nan),
+    OpSpec("nanmin axis=0", lambda xp, x: xp.nanmin(x, axis=0), (), draw=_with_nan),
+    OpSpec("nanmin without NaN", lambda xp, x: xp.nanmin(x, axis=-1), S3),
+    OpSpec("nanprod axis=1", lambda xp, x: xp.nanprod(x, axis=1), (), draw=_with_nan),
+    OpSpec("nanprod all", lambda xp, x: xp.nanprod(x), (), draw=_with_nan),
+    OpSpec("nanvar axis=0", lambda xp, x: xp.nanvar(x, axis=0), (), draw=_with_nan),
+    OpSpec("nanvar ddof=1 keepdims", lambda xp, x: xp.nanvar(x, axis=1, ddof=1, keepdims=True), (), draw=_with_nan),
+    OpSpec("nanstd all", lambda xp, x: xp.nanstd(x), (), draw=_with_nan),
+    OpSpec("nanstd axis=(0,2)", lambda xp, x: xp.nanstd(x, axis=(0, 2)), S3),
+    # ---- logaddexp.reduce (JAX: logsumexp), shifted by the max: large entries do not overflow
+    OpSpec("np.logaddexp.reduce", lambda xp, x: np.logaddexp.reduce(x, axis=1) if xp is np
+           else jax.scipy.special.logsumexp(x, axis=1), S3),
+    OpSpec("np.logaddexp.reduce default axis", lambda xp, x: np.logaddexp.reduce(x) if xp is np
+           else jax.scipy.special.logsumexp(x, axis=0), S2),
+    OpSpec("np.logaddexp.reduce axis=None large", lambda xp, x: np.logaddexp.reduce(x * 400, axis=None) if xp is np
+           else jax.scipy.special.logsumexp(x * 400), S2),
+    OpSpec("np.logaddexp.reduce axes keepdims", lambda xp, x: np.logaddexp.reduce(x, axis=(0, 2), keepdims=True)
+           if xp is np else jax.scipy.special.logsumexp(x, axis=(0, 2), keepdims=True), S3),
     OpSpec("average weights axis", lambda xp, x, w: xp.average(x, axis=1, weights=w), ((3, 4), (4,)),
            domain=(0.5, 2.0)),
     OpSpec("average weights full", lambda xp, x, w: xp.average(x, weights=w), ((3, 4), (3, 4)),
@@ -165,3 +189,26 @@ CONVENTIONS = [
 @pytest.mark.parametrize("spec, args, expected", CONVENTIONS, ids=[str(c[0]) for c in CONVENTIONS])
 def test_convention(spec, args, expected):
     check_jacobian_values(spec, args, expected)
+
+
+def test_logaddexp_reduce_handles_infinities_and_large_values():
+    """The max shift: no overflow at 1000, -inf entries get a zero derivative, all -inf gives -inf."""
+    x = np.array([1000.0, 999.0, -np.inf])
+    g = ad.grad(lambda x: np.logaddexp.reduce(x))(x)
+    e = np.exp([0.0, -1.0])
+    np.testing.assert_allclose(g, [*(e / e.sum()), 0.0], rtol=1e-14)
+    out, _ = ad.jvp(lambda x: np.logaddexp.reduce(x), (np.full(2, -np.inf),), (np.ones(2),))
+    assert out == -np.inf
+
+
+def test_nanmax_of_an_all_nan_slice_is_nan():
+    """NumPy's NaN for a slice of NaN only; its tangent is 0 there, as in JAX."""
+    x = np.array([[np.nan, np.nan], [1.0, np.nan]])
+    with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning):
+        expected = np.nanmax(x, axis=1)
+    for name in ("nanmax", "nanmin"):
+        out, t = ad.jvp(lambda x: getattr(np, name)(x, axis=1), (x,), (np.ones_like(x),))
+        _, jt = jax.jvp(lambda x: getattr(jax.numpy, name)(x, axis=1), (x,), (np.ones_like(x),))
+        np.testing.assert_array_equal(out, expected)
+        np.testing.assert_array_equal(t, jt)
+        np.testing.assert_array_equal(t, [0.0, 1.0])

@@ -1,12 +1,15 @@
 """Spec table: shape functions (reshape, transpose, broadcast, expand/squeeze, concatenate,
-stack, atleast_nd, astype, flip, roll, repeat, tile, pad, diag/diagonal/trace, triu/tril,
-split, sort ...) against JAX.
+stack, hstack/vstack/dstack/column_stack/row_stack, append, block, atleast_nd, astype, flip,
+rot90, roll, repeat, tile, pad (all modes but 'empty'), diag/diagonal/trace, triu/tril, split,
+sort ...) against JAX.
 
 These are linear maps (sort is one at each point: a permutation); the checks make sure
 each rule moves the tangent/cotangent entries to the right places, with a batch axis of
 directions in front (chunk 2) and without one (chunk 1), and that nesting works (the
 second-order rows). Sort at ties is pinned by a hand-written Jacobian at the end.
 """
+
+import warnings
 
 import numpy as np
 import pytest
@@ -24,6 +27,15 @@ def _sort_ties(rng):
     x = rng.uniform(-2, 2, (3, 4))
     x[1, 0] = x[1, 2] = 0.25
     return (x,)
+
+
+def _row_stack(xp, arrays):
+    """np.row_stack (NumPy's deprecated alias of vstack, not in jax.numpy)."""
+    if xp is not np:
+        return xp.vstack(arrays)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return np.row_stack(arrays)
 
 
 def _ramp(xp, x, n):
@@ -137,6 +149,40 @@ SPECS = [
     OpSpec("pad reflect", lambda xp, x: xp.pad(x, 2, mode="reflect"), ((3, 3),)),
     OpSpec("pad symmetric, wrap", lambda xp, x: xp.pad(x, (1, 2), mode="symmetric") + xp.pad(x, (1, 2), mode="wrap"),
            ((4,),)),
+    # the statistic modes: distinct entries (no ties for max/min/median), stat_length per side
+    OpSpec("pad maximum", lambda xp, x: xp.pad(x, ((1, 2), (2, 1)), mode="maximum"), ((3, 4),)),
+    OpSpec("pad minimum stat_length", lambda xp, x: xp.pad(x, 2, mode="minimum", stat_length=2), ((3, 4),)),
+    OpSpec("pad mean stat_length pairs", lambda xp, x: xp.pad(x, ((1, 0), (0, 3)), mode="mean",
+                                                              stat_length=((1, 2), (3, 1))), ((3, 4),)),
+    OpSpec("pad median (odd and even lengths)", lambda xp, x: xp.pad(x, ((2, 1), (1, 2)), mode="median"), ((3, 4),)),
+    OpSpec("pad median 1-D stat_length", lambda xp, x: xp.pad(x, (3, 2), mode="median", stat_length=(2, 3)), ((5,),)),
+    OpSpec("pad linear_ramp end_values", lambda xp, x: xp.pad(x, ((2, 1), (1, 3)), mode="linear_ramp",
+                                                              end_values=((1.0, 2.0), (-1.0, 0.5))), ((3, 4),)),
+    OpSpec("pad linear_ramp default", lambda xp, x: xp.pad(x, 3, mode="linear_ramp"), S23),
+    # ---- hstack, vstack, dstack, column_stack, row_stack, append, block
+    OpSpec("hstack 1-D", lambda xp, x, y: xp.hstack([x, y, 2 * x]), ((3,), (2,))),
+    OpSpec("hstack 2-D", lambda xp, x, y: xp.hstack((x, y)), ((2, 3), (2, 1))),
+    OpSpec("hstack 0-d", lambda xp, x, y: xp.hstack([x, y]), ((), ())),
+    OpSpec("vstack 1-D and 2-D", lambda xp, x, y: xp.vstack([x, y]), ((3,), (2, 3))),
+    OpSpec("vstack 0-d", lambda xp, x, y: xp.vstack([x, y, x * y]), ((), ())),
+    OpSpec("row_stack", lambda xp, x, y: _row_stack(xp, [x, y]), ((3,), (3,))),
+    OpSpec("dstack", lambda xp, x, y, z: xp.dstack([x, y, z]), ((3,), (1, 3), (1, 3, 2))),
+    OpSpec("column_stack 1-D and 2-D", lambda xp, x, y: xp.column_stack([x, y, x ** 2]), ((3,), (3, 2))),
+    OpSpec("append flat", lambda xp, x, y: xp.append(x, y), ((2, 3), (4,))),
+    OpSpec("append axis=1", lambda xp, x, y: xp.append(x, y, axis=1), ((2, 3), (2, 2))),
+    OpSpec("append a constant", lambda xp, x: xp.append(x, xp.asarray(1.5, x.dtype)), ((3,),)),
+    OpSpec("block 2x2", lambda xp, a, b, c, d: xp.block([[a, b], [c, d]]), ((2, 2), (2, 1), (1, 2), (1, 1))),
+    OpSpec("block 1-D", lambda xp, x, y: xp.block([x, y, 3 * x]), ((2,), (3,))),
+    OpSpec("block mixed depth promotion", lambda xp, x, y: xp.block([[x], [y]]), ((3,), (2, 3))),
+    OpSpec("block with a constant and a 0-d", lambda xp, x, s: xp.block([[x, xp.ones((2, 1), x.dtype)],
+                                                                        [xp.zeros((1, 3), x.dtype), s]]),
+           ((2, 3), ())),
+    OpSpec("block 3-D", lambda xp, x, y: xp.block([[[x, y]], [[y, x]]]), ((1, 2, 2), (1, 2, 2))),
+    # ---- rot90
+    OpSpec("rot90", lambda xp, x: xp.rot90(x), S23),
+    OpSpec("rot90 k=2", lambda xp, x: xp.rot90(x, 2), S23),
+    OpSpec("rot90 k=-1 axes (2,0)", lambda xp, x: xp.rot90(x, -1, axes=(2, 0)), S234),
+    OpSpec("rot90 k=4", lambda xp, x: xp.rot90(x, 4) * x, S23),
     # ---- diag, diagonal, trace, triu / tril
     OpSpec("diag vector k=1", lambda xp, x: xp.diag(x, 1), ((3,),)),
     OpSpec("diag vector k=-2", lambda xp, x: xp.diag(x, -2) * 2.0, ((2,),)),
@@ -178,6 +224,16 @@ CONVENTIONS = [
 @pytest.mark.parametrize("spec, args, expected", CONVENTIONS, ids=[str(c[0]) for c in CONVENTIONS])
 def test_convention(spec, args, expected):
     check_jacobian_values(spec, args, expected)
+
+
+def test_pad_refusals_name_the_problem():
+    x = np.ones((2, 3))
+    with pytest.raises(ad.AdmodesError, match="linear_ramp"):
+        ad.grad(lambda x: np.sum(np.pad(x, 1, mode="linear_ramp", end_values=x[0, 0])))(x)
+    with pytest.raises(ad.AdmodesError, match="mode='empty'"):
+        ad.grad(lambda x: np.sum(np.pad(x, 1, mode="empty")))(x)
+    with pytest.raises(ValueError, match="stat_length of 0"):
+        ad.grad(lambda x: np.sum(np.pad(x, 1, mode="maximum", stat_length=0)))(x)
 
 
 def test_sort_in_place_is_refused():
