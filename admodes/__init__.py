@@ -22,6 +22,7 @@ from .forward import Dual
 from .graph import Graph, trace
 from .tape.replay import RecordedTape, record
 from .reverse import Node, Tape
+from .sparse import SparseJacobian, SparsityPattern, jacobian_sparsity, sparse_jacobian
 from .tree import tree_flatten, tree_map, tree_unflatten
 
 supported_functions = _numpy_layer.supported_functions
@@ -33,4 +34,5 @@ __all__ = [
     "choose_mode", "ModeChoice", "count_ops", "OpCounter", "AdmodesError", "PRIMITIVES",
     "Dual", "Node", "Tape", "trace", "Graph", "tree_flatten", "tree_unflatten", "tree_map", "supported_functions",
     "custom_jvp", "custom_vjp", "check_grads", "record", "RecordedTape",
+    "sparse_jacobian", "jacobian_sparsity", "SparseJacobian", "SparsityPattern",
 ]
