@@ -43,7 +43,8 @@ _PAIRS_LIMIT = 20_000_000  # above this many row pairs, the intersection graph i
 class Coloring:
     """A colouring of the columns (``side="column"``) or rows (``"row"``) of a pattern.
 
-    ``colors[k]`` is the colour of column (row) k; ``ncolors`` the number of sweeps;
+    ``colors[k]`` is the colour of column (row) k, -1 for one without nonzeros (it needs
+    no direction); ``ncolors`` the number of sweeps;
     ``lower_bound`` the largest number of nonzeros in a row (for columns) or column (for
     rows), which no colouring can beat; ``upper_bound`` the intersection graph's largest
     degree + 1, which greedy never exceeds.
@@ -59,13 +60,13 @@ class Coloring:
 
     def groups(self):
         """The columns (rows) of each colour, one index array per colour."""
-        order = np.argsort(self.colors, kind="stable")
-        return np.split(order, np.cumsum(np.bincount(self.colors, minlength=self.ncolors))[:-1])
+        return [np.nonzero(self.colors == c)[0] for c in range(self.ncolors)]
 
     def seeds(self, dtype=np.float64):
         """The ``(ncolors, k)`` 0/1 matrix whose row c is the sum of colour c's unit vectors."""
         out = np.zeros((self.ncolors, self.colors.size), dtype)
-        out[self.colors, np.arange(self.colors.size)] = 1
+        used = np.nonzero(self.colors >= 0)[0]
+        out[self.colors[used], used] = 1
         return out
 
     def __repr__(self):
@@ -150,11 +151,11 @@ def order_vertices(graph, ordering):
     return order
 
 
-def _greedy(graph, order):
+def _greedy(graph, order, needed):
     n = order.size
     colors = np.full(n, -1, np.int64)
     stamp = np.full(n + 1, -1, np.int64)
-    for v in order:
+    for v in order[needed[order]]:
         taken = colors[_neighbours(graph, v)]
         taken = taken[taken >= 0]
         stamp[taken] = v
@@ -166,11 +167,12 @@ def _color(pattern, side, ordering, lower_bound):
     if ordering != "best" and ordering not in ORDERINGS:
         raise AdmodesError(f"ordering={ordering!r} is not one of {', '.join(ORDERINGS)} or 'best'.")
     graph = intersection_graph(pattern)
+    needed = pattern.col_counts() > 0  # a column without nonzeros needs no colour
     upper = int(np.diff(graph[0]).max(initial=-1)) + 1
     candidates = ORDERINGS if ordering == "best" else (ordering,)
     best = None
     for name in candidates:
-        colors = _greedy(graph, order_vertices(graph, name))
+        colors = _greedy(graph, order_vertices(graph, name), needed)
         c = Coloring(colors, side, name, lower_bound, upper)
         if best is None or c.ncolors < best.ncolors:
             best = c
