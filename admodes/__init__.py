@@ -23,6 +23,7 @@ from .forward import Dual
 from .graph import Graph, trace
 from .tape.replay import RecordedTape, record
 from .reverse import Node, Tape
+from .sparse import SparseJacobian, SparsityPattern, jacobian_sparsity, sparse_jacobian
 from .tree import (register_dataclass, register_pytree_node, register_pytree_node_class, tree_flatten, tree_leaves,
                    tree_map, tree_structure, tree_unflatten)
 
@@ -36,4 +37,5 @@ __all__ = [
     "Dual", "Node", "Tape", "trace", "Graph", "tree_flatten", "tree_unflatten", "tree_map",
     "tree_leaves", "tree_structure", "register_pytree_node", "register_pytree_node_class", "register_dataclass", "supported_functions",
     "custom_jvp", "custom_vjp", "check_grads", "record", "RecordedTape",
+    "sparse_jacobian", "jacobian_sparsity", "SparseJacobian", "SparsityPattern",
 ]
