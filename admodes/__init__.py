@@ -18,6 +18,8 @@ from .checking import check_grads
 from .core import PRIMITIVES, AdmodesError
 from .cost import OpCounter, count_ops
 from .custom import custom_jvp, custom_vjp
+from .checkpoint import checkpoint
+from .loop import checkpointed_loop
 from .forward import Dual
 from .graph import Graph, trace
 from .tape.replay import RecordedTape, record
@@ -34,5 +36,5 @@ __all__ = [
     "choose_mode", "ModeChoice", "count_ops", "OpCounter", "AdmodesError", "PRIMITIVES",
     "Dual", "Node", "Tape", "trace", "Graph", "tree_flatten", "tree_unflatten", "tree_map",
     "tree_leaves", "tree_structure", "register_pytree_node", "register_pytree_node_class", "register_dataclass", "supported_functions",
-    "custom_jvp", "custom_vjp", "check_grads", "record", "RecordedTape",
+    "custom_jvp", "custom_vjp", "checkpoint", "checkpointed_loop", "check_grads", "record", "RecordedTape",
 ]
