@@ -30,7 +30,7 @@ import math
 import numpy as np
 
 from . import core
-from .core import AdmodesError, Primitive, Tracer, shape_of
+from .core import AdmodesError, Primitive, Trace, Tracer, bind, shape_of
 from .forward import ForwardTrace
 from .inputs import Inputs, dtype_of
 from .sweeps import Recording, forward_sweep, zeros
@@ -164,8 +164,51 @@ def recomputing():
         counter.recomputed += counter.ops - before
 
 
+class _Counted(Tracer):
+    """A plain value whose operations ``count_ops`` should see (see ``counted``)."""
+
+    __slots__ = ()
+
+    def __init__(self, trace, primal):
+        self._trace = trace
+        self.primal = primal
+
+
+class _CountingTrace(Trace):
+    """Evaluates each primitive as NumPy would and counts it: a segment run on plain values
+    inside a primitive's rule is plain NumPy, which ``count_ops`` would not see."""
+
+    __slots__ = ()
+
+    def process(self, prim, args, params):
+        if self.finished:
+            raise self.leaked()
+        primals = [a.primal if type(a) is _Counted and a._trace is self else a for a in args]
+        if any(isinstance(a, Tracer) for a in primals):
+            out = bind(prim, primals, params)
+        else:
+            out = prim.impl(*primals, **params)
+            if core._counter is not None:
+                core._counter.record(prim, out, primals, params)
+        return _Counted(self, out)
+
+
+def counted(fn, leaves):
+    """``fn(*leaves)``, its operations counted by an active ``count_ops`` when the leaves are plain
+    values (traced ones are counted by their traces anyway); the result's leaves are plain."""
+    if core.counting() is None or any(isinstance(leaf, Tracer) for leaf in leaves):
+        return fn(*leaves)
+    trace = _CountingTrace()
+    try:
+        out = fn(*[_Counted(trace, leaf) for leaf in leaves])
+    finally:
+        trace.finished = True
+    values, treedef = tree_flatten(out)
+    return tree_unflatten(treedef, [v.primal if type(v) is _Counted and v._trace is trace else v for v in values])
+
+
 def _impl(*traced, call):
-    out = call.run(*traced)
+    out = counted(call.run, traced)
     leaves = call.note_output(out)
     return call.pack([np.asarray(leaf) for leaf in leaves])
 

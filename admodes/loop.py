@@ -39,7 +39,7 @@ from math import comb
 
 import numpy as np
 
-from .checkpoint import _Call, _only_forward, checkpoint, recomputing
+from .checkpoint import _Call, _only_forward, checkpoint, counted, recomputing
 from .core import AdmodesError, Tracer, shape_of
 from .inputs import Inputs
 from .sweeps import Recording
@@ -162,7 +162,7 @@ class _Loop(_Call):
             while b - a > 1 and s > 1:
                 m = a + _split(b - a, s)
                 with recomputing():
-                    xm = self.advance(xa, p, m - a)
+                    xm = counted(lambda *x: self.advance(list(x), p, m - a), xa)
                 hold(+1)
                 cot = reverse(m, b, xm, s - 1, cot)
                 del xm
@@ -170,7 +170,7 @@ class _Loop(_Call):
                 b = m
             for i in range(b - 1, a - 1, -1):  # one snapshot (x_a): recompute from it for each step
                 with recomputing():
-                    xi = self.advance(xa, p, i - a)
+                    xi = counted(lambda *x: self.advance(list(x), p, i - a), xa)
                 cot = taped(xi, cot)
             return cot
 
