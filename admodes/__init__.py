@@ -17,8 +17,10 @@ from .batching import vmap
 from .jacobians import ModeChoice, choose_mode, hessian, jacfwd, jacobian, jacrev
 from .checking import check_grads
 from .core import PRIMITIVES, AdmodesError
-from .cost import OpCounter, count_ops
+from .cost import MemoryProfile, OpCounter, count_ops, memory_profile
 from .custom import custom_jvp, custom_vjp
+from .checkpoint import checkpoint
+from .loop import checkpointed_loop
 from .forward import Dual
 from .graph import Graph, trace
 from .tape.replay import RecordedTape, record
@@ -33,9 +35,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "grad", "value_and_grad", "vmap", "jvp", "vjp", "linearize", "linear_transpose", "stop_gradient", "jacobian", "jacfwd", "jacrev", "hessian", "hvp",
-    "choose_mode", "ModeChoice", "count_ops", "OpCounter", "AdmodesError", "PRIMITIVES",
+    "choose_mode", "ModeChoice", "count_ops", "OpCounter", "memory_profile", "MemoryProfile", "AdmodesError", "PRIMITIVES",
     "Dual", "Node", "Tape", "trace", "Graph", "tree_flatten", "tree_unflatten", "tree_map",
     "tree_leaves", "tree_structure", "register_pytree_node", "register_pytree_node_class", "register_dataclass", "supported_functions",
-    "custom_jvp", "custom_vjp", "check_grads", "record", "RecordedTape",
+    "custom_jvp", "custom_vjp", "checkpoint", "checkpointed_loop", "check_grads", "record", "RecordedTape",
     "sparse_jacobian", "jacobian_sparsity", "SparseJacobian", "SparsityPattern",
 ]

@@ -2,6 +2,8 @@
 
 - :mod:`admodes.cost.counter`: ``count_ops``, the count of primitive operations, flops
   and tapes inside a block (the engine reports to it; see there);
+- :mod:`admodes.cost.memory`: ``memory_profile``, a gradient's tape bytes and peak memory
+  (tracemalloc), with its operations and recomputations;
 - :mod:`admodes.cost.modes`: ``measure_modes``, what one sweep and a full Jacobian cost in
   each mode on one call (``ModeCost``, ``CostReport``; what ``Graph.cost()`` shows).
 
@@ -10,5 +12,6 @@
 """
 
 from .counter import OpCounter, count_ops, note_tape, uncounted
+from .memory import MemoryProfile, memory_profile
 
-__all__ = ["OpCounter", "count_ops", "note_tape", "uncounted"]
+__all__ = ["OpCounter", "count_ops", "note_tape", "uncounted", "MemoryProfile", "memory_profile"]

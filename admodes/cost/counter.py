@@ -2,14 +2,16 @@
 
     with ad.count_ops() as c:
         ad.jacfwd(f, chunk=1)(x)
-    c.ops, c.flops, c.by_primitive, c.tape_length, c.tape_bytes
+    c.ops, c.flops, c.by_primitive, c.tape_length, c.tape_bytes, c.recomputed
 
 Every primitive evaluated on plain NumPy values is counted once, wherever it comes
 from: the user's function in the primal pass, the JVP rules of a forward sweep, or
 the VJP rules of a backward sweep. This is the engine's own count of the work a mode
 does, independent of timer noise. Flops are estimates: one per output element for
 elementwise ops (a transcendental counts as one), 2*n*p*q for an (n, p) @ (p, q)
-product, one per input element for a reduction, zero for shape ops.
+product, one per input element for a reduction, zero for shape ops. ``recomputed`` is the
+part of ``ops`` that re-ran a checkpointed forward pass in a backward sweep
+(``ad.checkpoint``, ``ad.checkpointed_loop``): work reverse mode does again to keep less.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ __all__ = ["OpCounter", "count_ops", "uncounted", "note_tape"]
 class OpCounter:
     """Counts of primitive operations, flops, and reverse-mode tapes seen while active."""
 
-    __slots__ = ("ops", "flops", "by_primitive", "tapes")
+    __slots__ = ("ops", "flops", "by_primitive", "tapes", "recomputed")
 
     def __init__(self):
         self.ops = 0
         self.flops = 0
         self.by_primitive = Counter()
         self.tapes = []  # (operations recorded, bytes kept) per reverse-mode forward pass
+        self.recomputed = 0  # operations that re-ran a checkpointed segment's forward pass
 
     def record(self, prim, out, args, params):
         self.ops += 1
@@ -49,7 +52,8 @@ class OpCounter:
         return max((nbytes for _, nbytes in self.tapes), default=0)
 
     def __repr__(self):
-        return f"OpCounter(ops={self.ops}, flops={self.flops}, tape_length={self.tape_length}, tape_bytes={self.tape_bytes})"
+        return (f"OpCounter(ops={self.ops}, flops={self.flops}, tape_length={self.tape_length}, "
+                f"tape_bytes={self.tape_bytes}, recomputed={self.recomputed})")
 
 
 @contextmanager
