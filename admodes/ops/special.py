@@ -422,3 +422,8 @@ def public_names() -> dict:
         if isinstance(value, np.ufunc) and value in names:
             names[value].append(f"scipy.special.{attr}")
     return names
+
+
+# Every primitive here acts entry by entry on broadcast arguments (polygamma's order is a
+# parameter): analyses that need an op's structure (admodes.sparse) read it from this set.
+ELEMENTWISE = frozenset({p.name for p in _HANDLERS.values() if isinstance(p, Primitive)} | {polygamma_p.name})

@@ -23,6 +23,8 @@ Linear algebra is dense per matrix of a stack.
 
 from __future__ import annotations
 
+import sys
+
 import math
 
 import numpy as np
@@ -323,5 +325,8 @@ def rule_for(prim):
     if rule is not None:
         return rule
     if UNARY.get(prim.name) is prim or BINARY.get(prim.name) is prim:
+        return elementwise
+    special = sys.modules.get("admodes.ops.special")  # scipy.special's rules, when SciPy is installed
+    if special is not None and prim.name in special.ELEMENTWISE:
         return elementwise
     return None
