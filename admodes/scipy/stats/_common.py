@@ -10,6 +10,7 @@ branch's own derivative).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -33,7 +34,7 @@ def positive(v):
 
 def nan_unless(out, *valid):
     """``out`` with nan wherever one of the ``valid`` masks is False (SciPy's invalid parameters)."""
-    ok = np.logical_and.reduce([np.asarray(v, dtype=bool) for v in valid]) if len(valid) > 1 else valid[0]
+    ok = functools.reduce(np.logical_and, valid)
     if np.all(ok):
         return out
     return np.where(ok, out, np.nan)
