@@ -319,7 +319,11 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
 # ---------------------------------------------------------------- stacking: concatenate after atleast_nd
 
 def _stack_parts(tup, name):
-    if isinstance(tup, Tracer) or not isinstance(tup, list | tuple):
+    if isinstance(tup, Tracer) or isinstance(tup, np.ndarray):
+        if len(shape_of(tup)) == 0:
+            raise TypeError(f"arrays to {name} must be passed as a sequence (a list or a tuple)")
+        tup = list(tup)  # NumPy stacks an array's rows (np.hstack(x) for a 2-d x)
+    if not isinstance(tup, list | tuple):
         raise TypeError(f"arrays to {name} must be passed as a sequence (a list or a tuple)")
     return [a if isinstance(a, Tracer) else plain_operand(a, f"np.{name}") for a in tup]
 

@@ -162,6 +162,9 @@ SPECS = [
     # ---- hstack, vstack, dstack, column_stack, row_stack, append, block
     OpSpec("hstack 1-D", lambda xp, x, y: xp.hstack([x, y, 2 * x]), ((3,), (2,))),
     OpSpec("hstack 2-D", lambda xp, x, y: xp.hstack((x, y)), ((2, 3), (2, 1))),
+    OpSpec("hstack of an array's rows", lambda xp, x: xp.hstack(x), ((2, 3),)),
+    OpSpec("vstack of an array's rows", lambda xp, x: xp.vstack(x), ((2, 3),)),
+    OpSpec("column_stack of an array's rows", lambda xp, x: xp.column_stack(x), ((2, 3),)),
     OpSpec("hstack 0-d", lambda xp, x, y: xp.hstack([x, y]), ((), ())),
     OpSpec("vstack 1-D and 2-D", lambda xp, x, y: xp.vstack([x, y]), ((3,), (2, 3))),
     OpSpec("vstack 0-d", lambda xp, x, y: xp.vstack([x, y, x * y]), ((), ())),
