@@ -17,7 +17,8 @@ from .batching import vmap
 from .jacobians import ModeChoice, choose_mode, hessian, jacfwd, jacobian, jacrev
 from .checking import check_grads
 from .core import PRIMITIVES, AdmodesError
-from .cost import MemoryProfile, OpCounter, count_ops, memory_profile
+from .cost import OpCounter, count_ops
+from .cost.memory import MemoryProfile, memory_profile
 from .custom import custom_jvp, custom_vjp
 from .checkpoint import checkpoint
 from .loop import checkpointed_loop

@@ -42,10 +42,6 @@ def _graph():
     paths = sorted(PACKAGE.rglob("*.py"))
     modules = {_module_name(p) for p in paths}
     graph = {_module_name(p): _imports(p, modules) for p in paths}
-    # a package's __init__ importing its own submodules is not a cycle with them
-    for name, deps in graph.items():
-        graph[name] = {d for d in deps if not d.startswith(name + ".")} if PACKAGE.joinpath(
-            *name.split(".")[1:], "__init__.py").exists() else deps
     return graph
 
 

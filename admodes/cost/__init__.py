@@ -7,11 +7,11 @@
 - :mod:`admodes.cost.modes`: ``measure_modes``, what one sweep and a full Jacobian cost in
   each mode on one call (``ModeCost``, ``CostReport``; what ``Graph.cost()`` shows).
 
-``modes`` runs the API, and the API counts with ``counter``: this ``__init__`` imports
-``counter`` only, so ``admodes.api`` can import ``admodes.cost`` without a cycle.
+``modes`` and ``memory`` run the API, and the API counts with ``counter``: this ``__init__``
+imports ``counter`` only, so ``admodes.api`` can import ``admodes.cost`` without a cycle
+(``admodes.memory_profile`` comes from ``admodes.cost.memory`` itself).
 """
 
 from .counter import OpCounter, count_ops, note_tape, uncounted
-from .memory import MemoryProfile, memory_profile
 
-__all__ = ["OpCounter", "count_ops", "note_tape", "uncounted", "MemoryProfile", "memory_profile"]
+__all__ = ["OpCounter", "count_ops", "note_tape", "uncounted"]
