@@ -66,8 +66,7 @@ def unary(ufunc, d=None, *, name=None, impl=None, saves=None, numpy=None):
         saves = saves or _saves("x" in read, "out" in read, unary=True)
     prim = Primitive(name, impl or ufunc, saves=saves or "both", numpy=ufunc if numpy is None else (numpy or None))
     if d is not None:
-        prim.defjvp(lambda t, nb, out, x: mul(t, d(out, x)))
-        prim.defvjp(lambda g, nb, out, x: mul(g, d(out, x)))
+        unary_rules(prim, d)
     UNARY[name] = prim
     return prim
 
@@ -85,11 +84,27 @@ def binary(ufunc, d0=None, d1=None, *, name=None, impl=None, saves=None, numpy=N
         saves = saves or _saves(bool(read & {"x", "y"}), "out" in read, unary=False)
     prim = Primitive(name, impl or ufunc, saves=saves or "both", numpy=ufunc if numpy is None else (numpy or None))
     if d0 is not None:
-        prim.defjvp(lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), d0(out, x, y)), nb, out),
-                    lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), d1(out, x, y)), nb, out))
-        prim.defvjp(lambda g, nb, out, x, y: unbroadcast(mul(g, d0(out, x, y)), nb, shape_of(x)),
-                    lambda g, nb, out, x, y: unbroadcast(mul(g, d1(out, x, y)), nb, shape_of(y)))
+        binary_rules(prim, d0, d1)
     BINARY[name] = prim
+    return prim
+
+
+def unary_rules(prim, d):
+    """The JVP and VJP of an elementwise op of one argument from its local derivative ``d(out, x)``
+    (used by ``unary`` and by the families with their own declarations, ops.special)."""
+    prim.defjvp(lambda t, nb, out, x: mul(t, d(out, x)))
+    prim.defvjp(lambda g, nb, out, x: mul(g, d(out, x)))
+    return prim
+
+
+def binary_rules(prim, d0, d1):
+    """The rules of an elementwise op of two broadcast arguments from its partials ``d0``, ``d1``:
+    a tangent is broadcast to the output (``fit``), a cotangent summed back to each argument's
+    shape (``unbroadcast``)."""
+    prim.defjvp(lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), d0(out, x, y)), nb, out),
+                lambda t, nb, out, x, y: fit(mul(align(t, nb, _out_ndim(out)), d1(out, x, y)), nb, out))
+    prim.defvjp(lambda g, nb, out, x, y: unbroadcast(mul(g, d0(out, x, y)), nb, shape_of(x)),
+                lambda g, nb, out, x, y: unbroadcast(mul(g, d1(out, x, y)), nb, shape_of(y)))
     return prim
 
 

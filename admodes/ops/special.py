@@ -50,9 +50,10 @@ import operator
 import numpy as np
 import scipy.special as sc
 
-from ..core import AdmodesError, Primitive, Tracer, concrete, decide, shape_of
+from ..core import AdmodesError, Primitive, Tracer, concrete, decide
 from .elementwise import (
     add,
+    binary_rules,
     div,
     exp,
     log,
@@ -63,8 +64,8 @@ from .elementwise import (
     select,
     square,
     sub,
+    unary_rules,
 )
-from .shape import align, fit, unbroadcast
 
 __all__ = [
     "gammaln", "digamma", "polygamma", "polygamma_p", "gamma", "loggamma", "betaln", "gammainc",
@@ -102,29 +103,8 @@ def _weak(prim, *operands):
     return prim(*operands)
 
 
-def _def_unary(prim, d):
-    """The JVP and VJP of an elementwise op of one argument from its local derivative d(out, x)."""
-    prim.defjvp(lambda t, nb, out, x: mul(t, d(out, x)))
-    prim.defvjp(lambda g, nb, out, x: mul(g, d(out, x)))
-    return prim
-
-
-def _def_binary(prim, d0, d1):
-    """The rules of an elementwise op of two broadcast arguments from its partials d0, d1(out, x, y):
-    a tangent is broadcast to the output (``fit``), a cotangent summed back to each argument's
-    shape (``unbroadcast``)."""
-    def ndim(out):
-        return len(shape_of(out))
-
-    prim.defjvp(lambda t, nb, out, x, y: fit(mul(align(t, nb, ndim(out)), d0(out, x, y)), nb, out),
-                lambda t, nb, out, x, y: fit(mul(align(t, nb, ndim(out)), d1(out, x, y)), nb, out))
-    prim.defvjp(lambda g, nb, out, x, y: unbroadcast(mul(g, d0(out, x, y)), nb, shape_of(x)),
-                lambda g, nb, out, x, y: unbroadcast(mul(g, d1(out, x, y)), nb, shape_of(y)))
-    return prim
-
-
 def _unary(name, impl, local_derivative, saves="args_only"):
-    return _def_unary(Primitive(name, impl, saves=saves), local_derivative)
+    return unary_rules(Primitive(name, impl, saves=saves), local_derivative)
 
 
 def _sign(v):
@@ -189,7 +169,7 @@ loggamma = _unary("loggamma", sc.loggamma, lambda out, x: digamma(x))
 gamma = _unary("gamma", sc.gamma, lambda out, x: mul(out, digamma(x)), saves="both")
 
 # betaln(a, b) = gammaln(a) + gammaln(b) - gammaln(a + b)
-betaln = _def_binary(
+betaln = binary_rules(
     Primitive("betaln", sc.betaln, saves="args_only"),
     lambda out, a, b: sub(digamma(a), digamma(add(a, b))),
     lambda out, a, b: sub(digamma(b), digamma(add(a, b))),
@@ -229,7 +209,7 @@ def _def_incomplete_gamma(name, impl, sign):
     else:
         def dx(out, a, x):
             return neg(_gammainc_dx(out, a, x))
-    return _def_binary(prim, refuse, dx)
+    return binary_rules(prim, refuse, dx)
 
 
 # ---------------------------------------------------------------- error function family
@@ -271,12 +251,12 @@ log_expit = _unary("log_expit", sc.log_expit, lambda out, x: expit(neg(x)))
 
 # ---------------------------------------------------------------- x log y and entropies
 
-xlogy = _def_binary(
+xlogy = binary_rules(
     Primitive("xlogy", sc.xlogy, saves="args_only"),
     lambda out, x, y: _weak(log, y),
     lambda out, x, y: div(x, y),
 )
-xlog1py = _def_binary(
+xlog1py = binary_rules(
     Primitive("xlog1py", sc.xlog1py, saves="args_only"),
     lambda out, x, y: _weak(log1p, y),
     lambda out, x, y: div(x, add(1.0, y)),
@@ -330,13 +310,13 @@ def _minus_ratio(p, q):
 
 
 # rel_entr(p, q) = p log(p/q): slopes log(p/q) + 1 and -p/q
-rel_entr = _def_binary(
+rel_entr = binary_rules(
     Primitive("rel_entr", sc.rel_entr, saves="args_only"),
     lambda out, p, q: _where_positive(p, q, _log_ratio_plus_1, 0.0),
     lambda out, p, q: _where_positive(p, q, _minus_ratio, 0.0),
 )
 # kl_div(p, q) = rel_entr(p, q) - p + q: slopes log(p/q) and 1 - p/q
-kl_div = _def_binary(
+kl_div = binary_rules(
     Primitive("kl_div", sc.kl_div, saves="args_only"),
     lambda out, p, q: _where_positive(p, q, _log_ratio, -1.0),
     lambda out, p, q: _where_positive(p, q, lambda p, q: sub(1.0, div(p, q)), 1.0),
@@ -368,7 +348,7 @@ def _shift(v, k):
 
 
 def _bessel_with_order(name, impl, slope, saves="args_only"):
-    return _def_binary(Primitive(name, impl, saves=saves), _refuse_order(name), slope)
+    return binary_rules(Primitive(name, impl, saves=saves), _refuse_order(name), slope)
 
 
 def _half(a):
