@@ -401,11 +401,9 @@ def array_jacobian(fun, x, mode):
     finally:
         trace.finished = True
     if (type(out) is Node and out._trace is trace and (out_dtype := dtype_of(out.primal)).kind == "f"
-            and bounded_chunk(None, out.size, out.size, out_dtype.itemsize) is None):
+            and bounded_chunk(None, m := math.prod(out_shape := shape_of(out.primal)), m, out_dtype.itemsize) is None):
         if core._counter is not None:  # as Recording does
             cost.note_tape(trace.tape)
-        out_shape = shape_of(out.primal)
-        m = math.prod(out_shape)
         seed = identity(m, out_dtype)
         if len(out_shape) != 1:
             seed = seed.reshape((m,) + out_shape)
